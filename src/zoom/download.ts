@@ -1,0 +1,200 @@
+/**
+ * Streaming downloads of recording files: never buffered, checked against Zoom's `file_size`,
+ * refused when the URL (or a redirect) leaves the tenant's allowed hosts, resumed with `Range`.
+ */
+import { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import { hostAllowed } from './config.js';
+import { ZoomDownloadIntegrityError, ZoomRateLimitedError, ZoomRequestError, ZoomServerError, isZoomError, type ZoomErrorDetails } from './errors.js';
+import { backoffDelay, errorForStatus, headerValue, readZoomErrorBody } from './http.js';
+import type { TokenProvider } from './oauth.js';
+import { parseRetryAfter, type Clock } from './rate-limiter.js';
+
+export interface DownloadRequest {
+  url: string;
+  /** Zoom's `file_size`: the truth the download is checked against. */
+  expectedSize: number;
+  /** Resume from this byte (sent as `Range: bytes=offset-`, answered 206). */
+  offset?: number;
+  /** A webhook's `download_token` (24 h) instead of the tenant's access token. */
+  downloadToken?: string;
+  /** Send the download token as `?access_token=` (legacy form, still documented for archive and phone files). */
+  downloadTokenInQuery?: boolean;
+}
+
+export interface DownloadResult {
+  /** The file's bytes from `offset` on; errors with ZoomDownloadIntegrityError if it cannot deliver them all. */
+  stream: Readable;
+  contentType: string | undefined;
+  /** Bytes this stream will deliver (expectedSize - offset). */
+  contentLength: number;
+}
+
+export interface DownloaderOptions {
+  tenantId: string;
+  tokens: TokenProvider;
+  dispatcher: Dispatcher;
+  clock: Clock;
+  allowedHosts: readonly string[];
+  /** Resumes (Range requests) after a reset or a short body, within one returned stream. */
+  maxResumes: number;
+  serverRetries: number;
+  backoffMs: number;
+  random?: () => number;
+}
+
+const MAX_REDIRECTS = 5;
+
+export class Downloader {
+  private readonly random: () => number;
+
+  constructor(private readonly options: DownloaderOptions) {
+    this.random = options.random ?? Math.random;
+  }
+
+  async download(req: DownloadRequest): Promise<DownloadResult> {
+    const offset = req.offset ?? 0;
+    if (!Number.isInteger(req.expectedSize) || req.expectedSize < 0 || !Number.isInteger(offset) || offset < 0 || offset > req.expectedSize) {
+      throw new RangeError(`invalid download range: offset ${offset} of expected size ${req.expectedSize}`);
+    }
+    const first = await this.open(req, offset);
+    return {
+      stream: Readable.from(this.bytes(req, offset, first.res.body, first.endpoint), { objectMode: false }),
+      contentType: first.contentType,
+      contentLength: req.expectedSize - offset,
+    };
+  }
+
+  /** The body, resumed with Range where it breaks, checked to end exactly at `expectedSize`. */
+  private async *bytes(req: DownloadRequest, offset: number, firstBody: Dispatcher.ResponseData['body'], endpoint: string): AsyncGenerator<Buffer> {
+    const details = { tenant: this.options.tenantId, endpoint };
+    let received = offset;
+    let body = firstBody;
+    let resumes = 0;
+    for (;;) {
+      let failure: unknown;
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          received += chunk.length;
+          if (received > req.expectedSize) {
+            throw new ZoomDownloadIntegrityError({ ...details, problem: `more bytes than file_size ${req.expectedSize}`, bytesReceived: received });
+          }
+          yield chunk;
+        }
+        if (received === req.expectedSize) return;
+        failure = new Error(`body ended at byte ${received}`);
+      } catch (e) {
+        if (e instanceof ZoomDownloadIntegrityError) throw e;
+        failure = e;
+      }
+      if (resumes >= this.options.maxResumes) {
+        throw new ZoomDownloadIntegrityError({ ...details, problem: `truncated at byte ${received} of ${req.expectedSize} after ${resumes} resumes`, bytesReceived: received, cause: failure });
+      }
+      resumes += 1;
+      await this.options.clock.sleep(backoffDelay(resumes, this.options.backoffMs, this.random));
+      try {
+        body = (await this.open(req, received)).res.body;
+      } catch (e) {
+        if (isZoomError(e) && !e.retryable) throw e;
+        throw new ZoomDownloadIntegrityError({ ...details, problem: `resume at byte ${received} failed`, bytesReceived: received, cause: e });
+      }
+    }
+  }
+
+  /** One checked response for the file from `offset`: redirects followed within the allowed hosts. */
+  private async open(req: DownloadRequest, offset: number): Promise<{ res: Dispatcher.ResponseData; contentType: string | undefined; endpoint: string }> {
+    const { tokens, clock } = this.options;
+    let refreshed = false;
+    let serverFailures = 0;
+    for (;;) {
+      const token = req.downloadToken ?? (await tokens.getToken());
+      let followed: { res: Dispatcher.ResponseData; endpoint: string };
+      try {
+        followed = await this.follow(req, offset, token);
+      } catch (e) {
+        if (e instanceof ZoomServerError && serverFailures++ < this.options.serverRetries) {
+          await clock.sleep(backoffDelay(serverFailures, this.options.backoffMs, this.random));
+          continue;
+        }
+        throw e;
+      }
+      const { res, endpoint } = followed;
+      const details: ZoomErrorDetails = { tenant: this.options.tenantId, endpoint, httpStatus: res.statusCode };
+      const status = res.statusCode;
+      if (status === 200 || status === 206) {
+        const contentType = headerValue(res.headers, 'content-type');
+        const problem = checkHeaders(status, res.headers, contentType, offset, req.expectedSize);
+        if (problem) {
+          await res.body.dump();
+          throw new ZoomDownloadIntegrityError({ ...details, problem, bytesReceived: offset });
+        }
+        return { res, contentType, endpoint };
+      }
+      const zb = readZoomErrorBody(await res.body.json().catch(() => undefined));
+      const zoomDetails = { ...details, zoomCode: zb.code, zoomMessage: zb.message };
+      if (status === 401 && !refreshed && req.downloadToken === undefined) {
+        tokens.invalidate(token);
+        refreshed = true;
+        continue;
+      }
+      if (status === 429) {
+        throw new ZoomRateLimitedError({ ...zoomDetails, retryAfterMs: parseRetryAfter(headerValue(res.headers, 'retry-after'), clock.now()) ?? 1000 });
+      }
+      if (status >= 500 && serverFailures++ < this.options.serverRetries) {
+        await clock.sleep(backoffDelay(serverFailures, this.options.backoffMs, this.random));
+        continue;
+      }
+      throw errorForStatus({ ...zoomDetails, httpStatus: status });
+    }
+  }
+
+  private async follow(req: DownloadRequest, offset: number, token: string): Promise<{ res: Dispatcher.ResponseData; endpoint: string }> {
+    let url = new URL(req.url);
+    const useQuery = req.downloadToken !== undefined && req.downloadTokenInQuery === true;
+    for (let hop = 0; ; hop++) {
+      // Never log the query: it may carry an access_token.
+      const endpoint = `GET ${url.host}${url.pathname}`;
+      if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !hostAllowed(url.hostname, this.options.allowedHosts)) {
+        throw new ZoomRequestError({ tenant: this.options.tenantId, endpoint, problem: `download host "${url.hostname}" is not allowed for this tenant` });
+      }
+      const target = new URL(url);
+      if (useQuery && hop === 0) target.searchParams.set('access_token', token);
+      const headers: Record<string, string> = {};
+      if (!useQuery) headers.authorization = `Bearer ${token}`;
+      if (offset > 0) headers.range = `bytes=${offset}-`;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(target, { method: 'GET', headers, dispatcher: this.options.dispatcher, headersTimeout: 30_000, bodyTimeout: 60_000 });
+      } catch (cause) {
+        throw new ZoomServerError({ tenant: this.options.tenantId, endpoint, cause });
+      }
+      const location = headerValue(res.headers, 'location');
+      if (res.statusCode >= 300 && res.statusCode < 400 && location) {
+        await res.body.dump();
+        if (hop >= MAX_REDIRECTS) throw new ZoomRequestError({ tenant: this.options.tenantId, endpoint, problem: `more than ${MAX_REDIRECTS} redirects` });
+        // Zoom quirk: download URLs redirect to a signed URL on another Zoom host; each hop is checked.
+        url = new URL(location, url);
+        continue;
+      }
+      return { res, endpoint };
+    }
+  }
+}
+
+/** Why a 200/206 answer is not the file we asked for, or undefined when it is. */
+export function checkHeaders(status: number, headers: Dispatcher.ResponseData['headers'], contentType: string | undefined, offset: number, expectedSize: number): string | undefined {
+  // Zoom quirk: a deleted or unauthorised download answers 200 with an HTML page.
+  if (contentType !== undefined && /^text\/html/i.test(contentType.trim())) return `answered ${contentType} instead of the file`;
+  if (offset > 0 && status !== 206) return `asked for bytes ${offset}- but got HTTP ${status} (Range ignored)`;
+  const lengthHeader = headerValue(headers, 'content-length');
+  if (lengthHeader !== undefined && Number(lengthHeader) !== expectedSize - offset) {
+    return `content-length ${lengthHeader} differs from file_size ${expectedSize}${offset > 0 ? ` minus offset ${offset}` : ''}`;
+  }
+  if (status === 206) {
+    const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(headerValue(headers, 'content-range') ?? '');
+    if (!m) return 'partial answer without a readable Content-Range';
+    if (Number(m[1]) !== offset) return `partial answer starts at byte ${m[1]}, asked for ${offset}`;
+    if (m[3] !== '*' && Number(m[3]) !== expectedSize) return `file is ${m[3]} bytes, file_size says ${expectedSize}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,149 @@
+/**
+ * Pacing of one tenant's calls: a token bucket per API family and rate-limit category, filled at a
+ * share of the plan's published limit, plus pauses after a 429 and a block of the daily quota.
+ */
+import type { ApiFamily, RateCategory, RateLimitProfile, RateRule } from './config.js';
+
+export interface Clock {
+  /** Wall clock (UTC days, Retry-After dates). */
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Heavy and resource-intensive calls share one daily quota (REFERENCE §8.1, ★). */
+export const sharesDailyQuota = (category: RateCategory): boolean => category === 'heavy' || category === 'resource-intensive';
+
+export function nextUtcMidnight(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}
+
+/**
+ * `Retry-After` as milliseconds from `now`: delta-seconds, or a date (HTTP-date, or ISO as Zoom sends
+ * for daily limits). Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}
+
+/** The moment Zoom's daily quota is usable again: Retry-After when readable, else next 00:00 UTC. */
+export function dailyResetTime(retryAfter: string | undefined, now: Date): Date {
+  const ms = parseRetryAfter(retryAfter, now);
+  return ms === undefined ? nextUtcMidnight(now) : new Date(now.getTime() + ms);
+}
+
+class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private pausedUntil = 0;
+  private readonly capacity: number;
+  private readonly perMs: number;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(rule: RateRule, share: number, private readonly monotonic: () => number, private readonly sleep: (ms: number) => Promise<void>) {
+    const perInterval = rule.limit * share;
+    this.perMs = perInterval / rule.intervalMs;
+    // Per-minute limits get a bucket of one: spread evenly, Zoom's window is not documented.
+    this.capacity = rule.intervalMs > 1000 ? 1 : Math.max(1, Math.floor(perInterval));
+    this.tokens = this.capacity;
+    this.last = monotonic();
+  }
+
+  /** Waits for a token; callers are served in order. */
+  take(): Promise<void> {
+    const turn = this.chain.then(() => this.waitForToken());
+    this.chain = turn.catch(() => undefined);
+    return turn;
+  }
+
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.monotonic() + ms);
+    this.tokens = Math.min(this.tokens, 0);
+  }
+
+  private async waitForToken(): Promise<void> {
+    for (;;) {
+      const now = this.monotonic();
+      if (now < this.pausedUntil) {
+        await this.sleep(this.pausedUntil - now);
+        continue;
+      }
+      this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
+      this.last = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await this.sleep(Math.ceil((1 - this.tokens) / this.perMs));
+    }
+  }
+}
+
+export interface RateLimiterOptions {
+  profile: RateLimitProfile;
+  clock?: Clock;
+  /** Monotonic milliseconds for pacing (defaults to performance.now). */
+  monotonic?: () => number;
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly dailyBlocks = new Map<ApiFamily, Date>();
+  private readonly clock: Clock;
+  private readonly monotonic: () => number;
+
+  constructor(private readonly options: RateLimiterOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.monotonic = options.monotonic ?? (() => performance.now());
+  }
+
+  /**
+   * Waits until a call of this category may go out. Returns the daily-quota reset time instead when
+   * the family's heavy quota is known to be spent (the caller raises the typed error).
+   */
+  async acquire(family: ApiFamily, category: RateCategory): Promise<{ dailyBlockedUntil?: Date }> {
+    const blocked = this.dailyBlockedUntil(family, category);
+    if (blocked) return { dailyBlockedUntil: blocked };
+    await this.bucket(family, category).take();
+    return {};
+  }
+
+  /** After a per-second 429: every caller of the category waits. */
+  pause(family: ApiFamily, category: RateCategory, ms: number): void {
+    this.bucket(family, category).pause(ms);
+  }
+
+  /** After a daily-limit 429. */
+  blockDaily(family: ApiFamily, until: Date): void {
+    const current = this.dailyBlocks.get(family);
+    if (!current || current < until) this.dailyBlocks.set(family, until);
+  }
+
+  dailyBlockedUntil(family: ApiFamily, category: RateCategory): Date | undefined {
+    if (!sharesDailyQuota(category)) return undefined;
+    const until = this.dailyBlocks.get(family);
+    if (until && until > this.clock.now()) return until;
+    this.dailyBlocks.delete(family);
+    return undefined;
+  }
+
+  private bucket(family: ApiFamily, category: RateCategory): TokenBucket {
+    const key = `${family}:${category}`;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      const { profile } = this.options;
+      bucket = new TokenBucket(profile[family][category], profile.share, this.monotonic, (ms) => this.clock.sleep(ms));
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+}
