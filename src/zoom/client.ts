@@ -265,16 +265,12 @@ export class ZoomClient {
   /** Walks every window's pages; rows are delivered once across windows and re-walks. */
   private list<S extends z.ZodType, T>(endpoint: PagedEndpoint<S, T>, windows: Query[]): Listing<T> {
     const tenant = this.tenantId;
-    const fetchWindow = (query: Query) => {
-      let echoed: Query = {};
-      return async (pageToken: string | undefined) => {
-        // Zoom quirk: keep every parameter identical between pages and reuse the echoed from/to (Zoom clamps a future `to`).
-        const q = pageToken === undefined ? query : { ...query, ...echoed, next_page_token: pageToken };
-        const page = await this.get(endpoint.path, endpoint.family, endpoint.category, endpoint.schema, q);
-        if (pageToken === undefined) echoed = pickEcho(page, query);
-        const p = page as { next_page_token?: string; total_records?: number };
-        return { items: endpoint.items(page), nextPageToken: p.next_page_token, totalRecords: p.total_records };
-      };
+    // Zoom quirk: a page token is bound to its query; every other parameter stays identical between pages.
+    const fetchWindow = (query: Query) => async (pageToken: string | undefined) => {
+      const q = pageToken === undefined ? query : { ...query, next_page_token: pageToken };
+      const page = await this.get(endpoint.path, endpoint.family, endpoint.category, endpoint.schema, q);
+      const p = page as { next_page_token?: string; total_records?: number };
+      return { items: endpoint.items(page), nextPageToken: p.next_page_token, totalRecords: p.total_records };
     };
     return new Listing<T>(async function* (stats: ListingStats) {
       const seen = new Set<string>();
@@ -283,14 +279,6 @@ export class ZoomClient {
       }
     });
   }
-}
-
-function pickEcho(page: unknown, query: Query): Query {
-  const out: Query = {};
-  if (!page || typeof page !== 'object') return out;
-  const o = page as Record<string, unknown>;
-  for (const k of ['from', 'to'] as const) if (k in query && typeof o[k] === 'string' && o[k] !== '') out[k] = o[k];
-  return out;
 }
 
 export function createZoomClient(config: ZoomTenantConfigInput, deps: ZoomClientDeps = {}): ZoomClient {

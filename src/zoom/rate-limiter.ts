@@ -37,6 +37,10 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
 
 /** The moment Zoom's daily quota is usable again: Retry-After when readable, else next 00:00 UTC. */
 export function dailyResetTime(retryAfter: string | undefined, now: Date): Date {
+  const v = retryAfter?.trim() ?? '';
+  // A date is taken as Zoom's own reset time (Zoom's clock, not ours); seconds count from now.
+  const at = /^\d+(\.\d+)?$/.test(v) || v === '' ? NaN : Date.parse(v);
+  if (!Number.isNaN(at)) return new Date(at);
   const ms = parseRetryAfter(retryAfter, now);
   return ms === undefined ? nextUtcMidnight(now) : new Date(now.getTime() + ms);
 }

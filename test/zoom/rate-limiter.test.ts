@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { resolveRateLimits } from '../../src/zoom/config.js';
+import { RateLimiter, dailyResetTime, nextUtcMidnight, parseRetryAfter } from '../../src/zoom/rate-limiter.js';
+import { UsageCounters } from '../../src/zoom/usage.js';
+
+const now = new Date('2026-03-10T15:30:00Z');
+
+describe('Retry-After', () => {
+  it('reads seconds, HTTP dates and ISO dates', () => {
+    expect(parseRetryAfter('2', now)).toBe(2000);
+    expect(parseRetryAfter('0.5', now)).toBe(500);
+    expect(parseRetryAfter('Tue, 10 Mar 2026 15:30:10 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('2026-03-11T00:00:00Z', now)).toBe(8.5 * 3_600_000);
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+
+  it('puts the daily reset at Zoom’s date, after seconds, or at the next 00:00 UTC', () => {
+    expect(dailyResetTime('2026-03-11T00:00:00Z', now).toISOString()).toBe('2026-03-11T00:00:00.000Z');
+    // Zoom's clock may differ from ours: the date it names is the reset, even if it looks past to us.
+    expect(dailyResetTime('2026-03-10T00:00:00Z', now).toISOString()).toBe('2026-03-10T00:00:00.000Z');
+    expect(dailyResetTime('60', now).toISOString()).toBe('2026-03-10T15:31:00.000Z');
+    expect(dailyResetTime(undefined, now).toISOString()).toBe('2026-03-11T00:00:00.000Z');
+    expect(nextUtcMidnight(new Date('2026-12-31T23:59:59Z')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+  });
+});
+
+describe('RateLimiter', () => {
+  it('paces a burst at the configured share of the plan limit', async () => {
+    const profile = resolveRateLimits('pro', { meetings: { medium: { limit: 20, intervalMs: 1000 } }, share: 0.5 });
+    const limiter = new RateLimiter({ profile });
+    const started = performance.now();
+    for (let i = 0; i < 25; i++) await limiter.acquire('meetings', 'medium');
+    const elapsed = performance.now() - started;
+    // 10 at once (bucket of 10/s), then 15 more at 10/s.
+    expect(elapsed).toBeGreaterThan(1400);
+    expect(elapsed).toBeLessThan(2200);
+  });
+
+  it('pauses a category after a 429 and blocks the shared daily quota', async () => {
+    const limiter = new RateLimiter({ profile: resolveRateLimits('business', undefined) });
+    limiter.pause('meetings', 'light', 300);
+    const started = performance.now();
+    await limiter.acquire('meetings', 'light');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+
+    const until = new Date(Date.now() + 60_000);
+    limiter.blockDaily('meetings', until);
+    expect(await limiter.acquire('meetings', 'heavy')).toEqual({ dailyBlockedUntil: until });
+    expect(await limiter.acquire('meetings', 'resource-intensive')).toEqual({ dailyBlockedUntil: until });
+    expect(await limiter.acquire('meetings', 'medium')).toEqual({});
+    expect(await limiter.acquire('phone', 'heavy')).toEqual({});
+  });
+
+  it('takes overrides over the plan profile', () => {
+    const p = resolveRateLimits('business', { meetings: { 'resource-intensive': { limit: 20, intervalMs: 60_000 } }, dailyHeavy: { meetings: 100 } });
+    expect(p.meetings['resource-intensive']).toEqual({ limit: 20, intervalMs: 60_000 });
+    expect(p.meetings.light).toEqual({ limit: 80, intervalMs: 1000 });
+    expect(p.dailyHeavy).toEqual({ meetings: 100, phone: 30_000 });
+  });
+});
+
+describe('UsageCounters', () => {
+  it('counts calls per UTC day, family and category', () => {
+    const u = new UsageCounters();
+    u.record(new Date('2026-03-10T23:59:59Z'), 'meetings', 'heavy');
+    u.record(new Date('2026-03-10T10:00:00Z'), 'meetings', 'resource-intensive', 'rate_limited');
+    u.record(new Date('2026-03-11T00:00:00Z'), 'meetings', 'heavy');
+    expect(u.count('2026-03-10', 'meetings', ['heavy', 'resource-intensive'])).toBe(2);
+    expect(u.snapshot()).toContainEqual({ day: '2026-03-10', family: 'meetings', category: 'resource-intensive', calls: 1, rateLimited: 1 });
+    expect(u.drain()).toHaveLength(3);
+    expect(u.snapshot()).toEqual([]);
+  });
+});
