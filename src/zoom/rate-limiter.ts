@@ -56,8 +56,9 @@ class TokenBucket {
   constructor(rule: RateRule, share: number, private readonly monotonic: () => number, private readonly sleep: (ms: number) => Promise<void>) {
     const perInterval = rule.limit * share;
     this.perMs = perInterval / rule.intervalMs;
-    // Per-minute limits get a bucket of one: spread evenly, Zoom's window is not documented.
-    this.capacity = rule.intervalMs > 1000 ? 1 : Math.max(1, Math.floor(perInterval));
+    // Burst plus one interval's refill stays within the limit even in a fixed window (Zoom does not
+    // document its window); per-minute limits get a bucket of one and are spread evenly.
+    this.capacity = rule.intervalMs > 1000 ? 1 : Math.max(1, Math.floor(rule.limit - perInterval));
     this.tokens = this.capacity;
     this.last = monotonic();
   }

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ZoomDownloadIntegrityError, ZoomRequestError } from '../../src/zoom/index.js';
+import type { GroundTruthFile, GroundTruthMeeting } from '../../src/simulator/index.js';
+import { clientFor, sha256Of, startSimulator, type Simulator } from './sim-helpers.js';
+
+let sim: Simulator;
+let meetings: GroundTruthMeeting[];
+let file: GroundTruthFile;
+let meeting: GroundTruthMeeting;
+
+const noFaults = { serverError: 0, connectionReset: 0, truncatedBody: 0, slowBody: 0, tokenRevoked: 0, pageTokenExpired: 0, rateLimitStorm: 0, targets: 'all' as const };
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 11, tenants: [{ plan: 'business', users: 3, inactiveUsers: 0, meetingsPerDay: 4, days: 2, unrecordedShare: 0, externalHostShare: 0, oddUuidShare: 0.5, phoneCallsPerDay: 0, mediaScale: 0.3 }] });
+  const tenant = sim.tenants[0]!;
+  await sim.control.completeProcessing(tenant.accountId);
+  meetings = (await sim.control.groundTruth(tenant.accountId)).meetings.filter((m) => m.recorded);
+  meeting = meetings.find((m) => m.files.some((f) => f.file_type === 'MP4' && f.file_size > 100_000))!;
+  file = meeting.files.find((f) => f.file_type === 'MP4')!;
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+beforeEach(async () => {
+  await sim.control.setFaults(noFaults);
+  await sim.control.resetCounters();
+});
+
+describe('downloads against the simulator', () => {
+  it('streams a file with the bearer token, byte-exact', async () => {
+    const client = clientFor(sim.tenants[0]!);
+    const res = await client.downloadFile({ url: file.download_url, expectedSize: file.file_size });
+    expect(res.contentLength).toBe(file.file_size);
+    expect(res.contentType).toBe(file.content_type);
+    expect(await sha256Of(res.stream)).toEqual({ sha256: file.sha256, bytes: file.file_size });
+    await client.close();
+  });
+
+  it('resumes from an offset with Range', async () => {
+    const client = clientFor(sim.tenants[0]!);
+    const whole: Buffer[] = [];
+    for await (const c of (await client.downloadFile({ url: file.download_url, expectedSize: file.file_size })).stream) whole.push(c as Buffer);
+    const offset = Math.floor(file.file_size / 3);
+    const rest: Buffer[] = [];
+    const res = await client.downloadFile({ url: file.download_url, expectedSize: file.file_size, offset });
+    expect(res.contentLength).toBe(file.file_size - offset);
+    for await (const c of res.stream) rest.push(c as Buffer);
+    expect(Buffer.concat(rest).equals(Buffer.concat(whole).subarray(offset))).toBe(true);
+    await client.close();
+  });
+
+  it('survives resets, truncation and 5xx bursts mid-download', async () => {
+    const client = clientFor(sim.tenants[0]!, {}, { downloadResumes: 20 });
+    await sim.control.setFaults({ connectionReset: 0.4, truncatedBody: 0.3, serverError: 0.3, targets: 'downloads' });
+    for (const f of meetings.slice(0, 4).flatMap((m) => m.files.filter((x) => !x.idless))) {
+      const res = await client.downloadFile({ url: f.download_url, expectedSize: f.file_size });
+      expect(await sha256Of(res.stream)).toEqual({ sha256: f.sha256, bytes: f.file_size });
+    }
+    const counters = await sim.control.getCounters();
+    expect((counters.faults.connectionReset ?? 0) + (counters.faults.truncatedBody ?? 0)).toBeGreaterThan(0);
+    await client.close();
+  });
+
+  it('errors the stream with a typed, resumable error when it cannot finish', async () => {
+    const client = clientFor(sim.tenants[0]!, {}, { downloadResumes: 0 });
+    await sim.control.setFaults({ truncatedBody: 1, targets: 'downloads' });
+    const res = await client.downloadFile({ url: file.download_url, expectedSize: file.file_size });
+    const err = await sha256Of(res.stream).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZoomDownloadIntegrityError);
+    const e = err as ZoomDownloadIntegrityError;
+    expect(e.retryable).toBe(true);
+    expect(e.bytesReceived).toBeGreaterThan(0);
+    expect(e.bytesReceived).toBeLessThan(file.file_size);
+    await client.close();
+  });
+
+  it('refuses a foreign host without sending the token', async () => {
+    const client = clientFor(sim.tenants[0]!);
+    const url = file.download_url.replace(/^http:\/\/[^/]+/, 'http://evil.example');
+    const err = await client.downloadFile({ url, expectedSize: file.file_size }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZoomRequestError);
+    expect((err as ZoomRequestError).message).toMatch(/evil\.example.*not allowed/);
+    expect((await sim.control.getCounters()).downloads.requests).toBe(0);
+    // Zoom's own hosts are the default.
+    const zoomDefault = clientFor(sim.tenants[0]!, { downloadHosts: undefined });
+    await expect(zoomDefault.downloadFile({ url: file.download_url, expectedSize: file.file_size })).rejects.toBeInstanceOf(ZoomRequestError);
+    await client.close();
+    await zoomDefault.close();
+  });
+
+  it('refuses a size different from file_size', async () => {
+    const client = clientFor(sim.tenants[0]!);
+    const err = await client.downloadFile({ url: file.download_url, expectedSize: file.file_size + 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZoomDownloadIntegrityError);
+    expect((err as Error).message).toMatch(/content-length \d+ differs from file_size/);
+    await client.close();
+  });
+
+  it('uses a meeting download_access_token (odd UUID double-encoded), then refuses the HTML page of a trashed recording', async () => {
+    const client = clientFor(sim.tenants[0]!);
+    const odd = meetings.find((m) => (m.uuid.startsWith('/') || m.uuid.includes('//')) && m.files.some((f) => !f.idless))!;
+    expect(odd).toBeDefined();
+    const rec = await client.getMeetingRecordings(odd.uuid, { downloadAccessTokenTtlSeconds: 3600 });
+    expect(rec.uuid).toBe(odd.uuid);
+    const f = rec.recording_files.find((x) => x.file_size !== undefined && x.download_url)!;
+    const truth = odd.files.find((x) => x.id === f.id)!;
+    for (const downloadTokenInQuery of [false, true]) {
+      const res = await client.downloadFile({ url: f.download_url!, expectedSize: f.file_size!, downloadToken: rec.download_access_token!, downloadTokenInQuery });
+      expect((await sha256Of(res.stream)).sha256).toBe(truth.sha256);
+    }
+
+    await client.trashMeetingRecordings(odd.uuid);
+    const err = await client.downloadFile({ url: f.download_url!, expectedSize: f.file_size! }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZoomDownloadIntegrityError);
+    expect((err as Error).message).toMatch(/text\/html/);
+    await client.close();
+  });
+});
