@@ -8,5 +8,6 @@ if [[ -n "${TEMPORAL_CLI_PATH:-}" ]]; then
   echo "$TEMPORAL_CLI_PATH"; exit 0
 fi
 out="$ZA_CACHE_DIR/temporal-cli-$TEMPORAL_CLI_VERSION/temporal"
-go_build_cached github.com/temporalio/cli "$TEMPORAL_CLI_VERSION" ./cmd/temporal "$out"
+go_build_cached github.com/temporalio/cli "$TEMPORAL_CLI_VERSION" ./cmd/temporal "$out" \
+  "-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION#v}"
 echo "$out"

@@ -12,6 +12,8 @@ fi
 
 home="$ZA_CACHE_DIR/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
 exe="$home/temporal-test-server"
+exec 9>"$home.lock"
+flock 9
 if [[ ! -x "$exe" ]]; then
   need java "install a Java 17+ runtime (the time-skipping test server is a Java program)"
   need mvn "install Maven (it resolves the test server from Maven Central)"

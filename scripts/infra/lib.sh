@@ -19,7 +19,11 @@ need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed: $2"; }
 # Builds a Go module's main package into the cache. The module is downloaded and built inside a
 # copy because `go install module@version` refuses modules with replace directives.
 go_build_cached() {
-  local module="$1" version="$2" pkg="$3" out="$4"
+  local module="$1" version="$2" pkg="$3" out="$4" ldflags="${5:-}"
+  if [[ -x "$out" ]]; then return 0; fi
+  # One build at a time per binary: parallel test runs wait for the first one's result.
+  exec 9>"$out.lock"
+  flock 9
   if [[ -x "$out" ]]; then return 0; fi
   need go "install Go (the Temporal CLI and the S3 server are built from the Go module proxy)"
   say "building $module@$version ($pkg); this takes a few minutes the first time"
@@ -31,7 +35,7 @@ go_build_cached() {
   [[ -n "$dir" ]] || die "could not download $module@$version from the Go module proxy"
   cp -r "$dir" "$work/src" && chmod -R u+w "$work/src"
   mkdir -p "$(dirname "$out")"
-  if ! (cd "$work/src" && GOTOOLCHAIN=local CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$out.tmp" "$pkg") >"$log" 2>&1; then
+  if ! (cd "$work/src" && GOTOOLCHAIN=local CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg") >"$log" 2>&1; then
     tail -20 "$log" >&2
     die "go build of $module@$version failed (log: $log; Go $(go env GOVERSION))"
   fi

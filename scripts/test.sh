@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm test`: on a fresh clone, installs what the tests need, then type-checks, lints and runs
+# every test against the real servers (Temporal dev server, time-skipping server, PostgreSQL, S3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ! -d node_modules ]]; then
+  echo "[test] installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+bash scripts/infra/ensure-all.sh
+
+echo "[test] type check (tsc --noEmit)"
+npx tsc --noEmit -p .
+echo "[test] lint (eslint)"
+npx eslint .
+echo "[test] tests (vitest, real servers)"
+npx vitest run "$@"
