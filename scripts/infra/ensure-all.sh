@@ -17,7 +17,7 @@ if [[ "${TEMPORAL_TEST_SERVER_DOWNLOAD:-}" != 1 ]]; then
 fi
 if [[ -z "${S3_ENDPOINT:-}" ]]; then
   s3="$(bash "$here/install-s3-server.sh")"
-  say "S3 server: $s3 ($("$s3" --version | head -1))"
+  say "S3 server: $s3 ($("$s3" --version | head -1 | tr -s ' '))"
 fi
 url="$(bash "$here/start-postgres.sh")"
 say "PostgreSQL: ${url/:archiver_test@/:***@}"

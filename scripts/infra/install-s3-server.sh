@@ -4,5 +4,6 @@
 source "$(dirname "$0")/lib.sh"
 
 out="$ZA_CACHE_DIR/versitygw-$VERSITYGW_VERSION/versitygw"
-go_build_cached github.com/versity/versitygw "$VERSITYGW_VERSION" ./cmd/versitygw "$out"
+go_build_cached github.com/versity/versitygw "$VERSITYGW_VERSION" ./cmd/versitygw "$out" \
+  "-X main.Version=$VERSITYGW_VERSION"
 echo "$out"

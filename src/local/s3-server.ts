@@ -36,7 +36,8 @@ export async function freePort(): Promise<number> {
  */
 export async function startVersityGateway(): Promise<RunningS3Server> {
   const binary = runInfraScript('install-s3-server');
-  const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim().split('\n')[0] ?? 'versitygw';
+  // `versitygw --version` prints "Version  : v1.8.0" first.
+  const version = `versitygw ${execFileSync(binary, ['--version'], { encoding: 'utf8' }).split('\n')[0]?.split(':')[1]?.trim() ?? ''}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'za-s3-'));
   const port = await freePort();
   const accessKeyId = `za${Math.random().toString(36).slice(2, 12)}`;
