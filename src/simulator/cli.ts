@@ -1,0 +1,46 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startSimulator } from './index.js';
+
+/** `npm run sim -- --port <port> --seed <n> --credentials-out <file>`: the simulator as its own process. */
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    seed: { type: 'string', default: '1' },
+    'credentials-out': { type: 'string' },
+    now: { type: 'string' },
+    'webhook-url': { type: 'string' },
+    users: { type: 'string' },
+    days: { type: 'string' },
+    'meetings-per-day': { type: 'string' },
+    plan: { type: 'string' },
+  },
+});
+
+const number = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
+
+const sim = await startSimulator({
+  host: values.host,
+  port: Number(values.port),
+  seed: Number(values.seed),
+  now: values.now,
+  webhookUrl: values['webhook-url'],
+  tenants: [{
+    users: number(values.users),
+    days: number(values.days),
+    meetingsPerDay: number(values['meetings-per-day']),
+    plan: values.plan === 'pro' ? 'pro' : values.plan === 'business' ? 'business' : undefined,
+  }],
+});
+
+const tenant = sim.tenants[0];
+const credentials = { baseUrl: sim.baseUrl, apiBaseUrl: sim.apiBaseUrl, oauthTokenUrl: sim.oauthTokenUrl, controlUrl: `${sim.baseUrl}/_sim`, ...tenant, tenants: sim.tenants };
+if (values['credentials-out']) await writeFile(values['credentials-out'], `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+console.log(`Zoom simulator listening on ${sim.baseUrl} (seed ${values.seed}); account ${tenant?.accountId ?? '-'}`);
+
+const stop = (): void => {
+  void sim.close().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,190 @@
+import { zoomTime } from './clock.js';
+import { mediaKey, mediaSha256 } from './media.js';
+import type { SimFile, SimMeeting, SimParticipant, SimPhoneCall, SimTenant, SimUser } from './model.js';
+import { callRecordings, fileStatus, meetingFiles } from './model.js';
+import { contentType } from './routes/downloads.js';
+import type { SimState } from './state.js';
+
+export interface GroundTruthFile {
+  /** The simulator's id for the file; Zoom's `id` too unless `idless`. */
+  id: string;
+  /** Zoom lists CC and TIMELINE files without an id. */
+  idless: boolean;
+  kind: SimFile['kind'];
+  file_type: string;
+  file_extension: string;
+  recording_type: string | null;
+  file_size: number;
+  content_type: string;
+  status: 'completed' | 'processing';
+  deletion: SimFile['deletion'];
+  recording_start: string;
+  recording_end: string;
+  download_url: string;
+  /** SHA-256 (hex) of the exact bytes served at download_url. */
+  sha256: string;
+  participant_email: string | null;
+}
+
+export interface GroundTruthParticipant {
+  id: string;
+  user_id: string;
+  name: string;
+  email: string;
+  internal: boolean;
+  join_time: string;
+  leave_time: string;
+}
+
+export interface GroundTruthMeeting {
+  uuid: string;
+  id: number;
+  topic: string;
+  host_id: string;
+  host_email: string;
+  external_host: boolean;
+  start_time: string;
+  end_time: string;
+  /** Actual length in minutes. */
+  duration: number;
+  participants: GroundTruthParticipant[];
+  /** Cloud-recorded in this account. */
+  recorded: boolean;
+  /** Has compliance-archive files. */
+  archived: boolean;
+  files: GroundTruthFile[];
+}
+
+export interface GroundTruthCall {
+  call_id: string;
+  call_history_uuid: string;
+  call_log_id: string;
+  direction: 'inbound' | 'outbound';
+  connect_type: 'internal' | 'external';
+  caller: { name: string; number: string; user_id: string | null };
+  callee: { name: string; number: string; user_id: string | null };
+  start_time: string;
+  end_time: string;
+  duration: number;
+  recorded: boolean;
+  legs: {
+    call_element_id: string;
+    call_log_id: string;
+    event: string;
+    owner_user_id: string | null;
+    start_time: string;
+    end_time: string;
+    recording: null | { id: string; recording_type: string; owner_type: string; owner_id: string; file: GroundTruthFile };
+  }[];
+}
+
+export interface GroundTruth {
+  accountId: string;
+  plan: SimTenant['plan'];
+  now: string;
+  users: Pick<SimUser, 'id' | 'email' | 'display_name' | 'status' | 'modality' | 'phone_extension'>[];
+  meetings: GroundTruthMeeting[];
+  calls: GroundTruthCall[];
+  /** Conversations that were held but have nothing recorded to archive. */
+  notRecorded: { meetings: string[]; calls: string[] };
+}
+
+async function sha256Of(state: SimState, file: SimFile): Promise<string> {
+  file.sha256 ??= await mediaSha256(mediaKey(state.seed, file.id), file.file_size);
+  return file.sha256;
+}
+
+async function fileTruth(state: SimState, file: SimFile, nowMs: number): Promise<GroundTruthFile> {
+  return {
+    id: file.id,
+    idless: file.idless,
+    kind: file.kind,
+    file_type: file.file_type,
+    file_extension: file.file_extension,
+    recording_type: file.recording_type,
+    file_size: file.file_size,
+    content_type: contentType(file),
+    status: fileStatus(file, nowMs),
+    deletion: file.deletion,
+    recording_start: zoomTime(file.recording_start),
+    recording_end: zoomTime(file.recording_end),
+    download_url: state.downloadUrl(file),
+    sha256: await sha256Of(state, file),
+    participant_email: file.participant?.email ?? null,
+  };
+}
+
+function participantTruth(p: SimParticipant): GroundTruthParticipant {
+  return { id: p.id, user_id: p.user_id, name: p.name, email: p.email, internal: p.internal, join_time: zoomTime(p.join_time), leave_time: zoomTime(p.leave_time) };
+}
+
+export async function meetingTruth(state: SimState, meeting: SimMeeting, nowMs: number): Promise<GroundTruthMeeting> {
+  const files: GroundTruthFile[] = [];
+  for (const file of meetingFiles(meeting)) files.push(await fileTruth(state, file, nowMs));
+  return {
+    uuid: meeting.uuid,
+    id: meeting.id,
+    topic: meeting.topic,
+    host_id: meeting.host_id,
+    host_email: meeting.host_email,
+    external_host: meeting.external_host,
+    start_time: zoomTime(meeting.start_time),
+    end_time: zoomTime(meeting.end_time),
+    duration: Math.round((meeting.end_time - meeting.start_time) / 60_000),
+    participants: meeting.participants.map(participantTruth),
+    recorded: meeting.recorded,
+    archived: meeting.archive_files.length > 0,
+    files,
+  };
+}
+
+export async function callTruth(state: SimState, call: SimPhoneCall, nowMs: number): Promise<GroundTruthCall> {
+  const legs: GroundTruthCall['legs'] = [];
+  for (const leg of call.legs) {
+    const r = leg.recording;
+    legs.push({
+      call_element_id: leg.call_element_id,
+      call_log_id: leg.call_log_id,
+      event: leg.event,
+      owner_user_id: leg.owner_user_id,
+      start_time: zoomTime(leg.start_time),
+      end_time: zoomTime(leg.end_time),
+      recording: r ? { id: r.id, recording_type: r.recording_type, owner_type: r.owner_type, owner_id: r.owner_id, file: await fileTruth(state, r.file, nowMs) } : null,
+    });
+  }
+  return {
+    call_id: call.call_id,
+    call_history_uuid: call.call_history_uuid,
+    call_log_id: call.call_log_id,
+    direction: call.direction,
+    connect_type: call.connect_type,
+    caller: { name: call.caller.name, number: call.caller.number, user_id: call.caller.user_id },
+    callee: { name: call.callee.name, number: call.callee.number, user_id: call.callee.user_id },
+    start_time: zoomTime(call.start_time),
+    end_time: zoomTime(call.end_time),
+    duration: Math.round((call.end_time - call.start_time) / 1000),
+    recorded: callRecordings(call).length > 0,
+    legs,
+  };
+}
+
+export async function groundTruth(state: SimState, accountId: string): Promise<GroundTruth> {
+  const tenant = state.tenant(accountId);
+  const nowMs = state.clock.nowMs();
+  const meetings: GroundTruthMeeting[] = [];
+  for (const m of tenant.meetings) meetings.push(await meetingTruth(state, m, nowMs));
+  const calls: GroundTruthCall[] = [];
+  for (const c of tenant.calls) calls.push(await callTruth(state, c, nowMs));
+  return {
+    accountId,
+    plan: tenant.plan,
+    now: zoomTime(nowMs),
+    users: tenant.users.map((u) => ({ id: u.id, email: u.email, display_name: u.display_name, status: u.status, modality: u.modality, phone_extension: u.phone_extension })),
+    meetings,
+    calls,
+    notRecorded: {
+      meetings: meetings.filter((m) => !m.recorded && !m.archived).map((m) => m.uuid),
+      calls: calls.filter((c) => !c.recorded).map((c) => c.call_id),
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { IncomingMessage } from 'node:http';
+import { ZoomError } from '../errors.js';
+import { mediaKey, MediaStream } from '../media.js';
+import { isReady } from '../model.js';
+import type { SimFile } from '../model.js';
+import type { FileRef, SimState } from '../state.js';
+import type { ApiResult, ApiRoute, StreamBody } from './route.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  MP4: 'video/mp4', M4A: 'audio/mp4', MP3: 'audio/mpeg', TXT: 'text/plain', VTT: 'text/vtt',
+  JSON: 'application/json', CSV: 'text/csv', JPG: 'image/jpeg',
+};
+
+export function contentType(file: SimFile): string {
+  return CONTENT_TYPES[file.file_extension] ?? 'application/octet-stream';
+}
+
+/** Zoom quirk: a deleted, missing or unauthorised download answers 200 with an HTML page, not an error status. */
+export const HTML_ERROR_PAGE = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error - Zoom</title></head>'
+  + '<body><div class="error-page"><h1>This recording does not exist.</h1>'
+  + '<p>The recording may have been deleted, or you do not have permission to view it.</p></div></body></html>';
+
+export function mediaBody(state: SimState, file: SimFile): StreamBody {
+  const key = mediaKey(state.seed, file.id);
+  return { length: file.file_size, open: (start, end) => new MediaStream(key, start, end) };
+}
+
+/** Whether the token in the header or `?access_token=` may read this file. */
+function authorised(state: SimState, ref: FileRef, req: IncomingMessage, query: URLSearchParams, nowMs: number): boolean {
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
+  const check = state.tokens.check(bearer ?? query.get('access_token'), nowMs);
+  if (!check.ok || check.accountId !== ref.tenant.accountId) return false;
+  return check.meetingUuid === null || check.meetingUuid === ref.meeting?.uuid;
+}
+
+export function downloadable(ref: FileRef | undefined, nowMs: number): ref is FileRef {
+  return ref !== undefined && ref.file.deletion === 'none' && isReady(ref.file, nowMs);
+}
+
+export type DownloadOutcome =
+  | { kind: 'html' }
+  | { kind: 'file'; file: SimFile; body: StreamBody };
+
+/** /rec/download/…, /rec/webhook_download/…, /rec/archive/download/… */
+export function resolveDownload(state: SimState, key: string, req: IncomingMessage, query: URLSearchParams, nowMs: number): DownloadOutcome {
+  const ref = state.fileByKey(key);
+  if (!downloadable(ref, nowMs) || ref.file.kind === 'phone' || !authorised(state, ref, req, query, nowMs)) return { kind: 'html' };
+  return { kind: 'file', file: ref.file, body: mediaBody(state, ref.file) };
+}
+
+export function fileHeaders(file: SimFile): Record<string, string> {
+  return {
+    'Content-Type': contentType(file),
+    'Content-Disposition': `attachment; filename="${file.file_name.replace(/[^\w .#-]/g, '_')}"`,
+    'Accept-Ranges': 'bytes',
+  };
+}
+
+export const phoneDownloadRoutes: ApiRoute[] = [
+  {
+    method: 'GET', template: '/phone/recording/download/{fileId}', family: 'phone', category: 'medium', allowQueryToken: true,
+    handler: ({ state, tenant, params, nowMs }): ApiResult => {
+      const ref = state.fileByKey(params.fileId ?? '');
+      if (!downloadable(ref, nowMs) || ref.file.kind !== 'phone' || ref.tenant !== tenant) {
+        throw new ZoomError(400, 404, 'File does not exist.');
+      }
+      return { status: 200, headers: fileHeaders(ref.file), stream: mediaBody(state, ref.file) };
+    },
+  },
+];

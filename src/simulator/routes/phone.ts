@@ -1,0 +1,3 @@
+import type { ApiRoute } from './route.js';
+
+export const phoneRoutes: ApiRoute[] = [];

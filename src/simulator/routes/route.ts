@@ -1,0 +1,44 @@
+import type { Readable } from 'node:stream';
+import type { SimTenant } from '../model.js';
+import type { ApiFamily, Category } from '../rate-limits.js';
+import type { SimState } from '../state.js';
+
+export interface ApiContext {
+  state: SimState;
+  tenant: SimTenant;
+  /** Path parameters decoded once. */
+  params: Record<string, string>;
+  /** Path parameters as they arrived (still percent-encoded), for the UUID double-encoding rule. */
+  rawParams: Record<string, string>;
+  query: URLSearchParams;
+  nowMs: number;
+  body: unknown;
+  method: string;
+}
+
+export interface StreamBody {
+  length: number;
+  /** Bytes [start, endExclusive) of the body. */
+  open(start: number, endExclusive: number): Readable;
+}
+
+export interface ApiResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  stream?: StreamBody;
+}
+
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Zoom's path template without /v2, e.g. `/users/{userId}/recordings`. */
+  template: string;
+  family: ApiFamily;
+  category: Category;
+  /** Legacy `?access_token=` accepted (phone recording downloads only). */
+  allowQueryToken?: boolean;
+  handler(ctx: ApiContext): ApiResult | Promise<ApiResult>;
+}
+
+export const ok = (body: unknown): ApiResult => ({ status: 200, body });
+export const noContent = (): ApiResult => ({ status: 204 });
