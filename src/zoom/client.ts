@@ -37,6 +37,7 @@ import {
   type ZoomUser,
 } from './schemas.js';
 import { UsageCounters } from './usage.js';
+import { urlValidationResponse, verifyWebhook, type VerifyWebhookInput, type WebhookVerification } from './webhooks.js';
 import { ARCHIVE_WINDOW_MS, dateWindows, formatDateTime, timeWindows } from './windows.js';
 
 export interface ZoomClientDeps {
@@ -241,6 +242,21 @@ export class ZoomClient {
   /** Streams one recording file; see DownloadRequest. */
   downloadFile(req: DownloadRequest): Promise<DownloadResult> {
     return this.downloader.download(req);
+  }
+
+  /** Verifies a webhook delivery with this tenant's secret token. */
+  verifyWebhook(input: Omit<VerifyWebhookInput, 'secretToken'>): WebhookVerification {
+    return verifyWebhook({ ...input, secretToken: this.webhookSecret() });
+  }
+
+  /** Answers Zoom's `endpoint.url_validation` for this tenant. */
+  urlValidationResponse(plainToken: string): { plainToken: string; encryptedToken: string } {
+    return urlValidationResponse(plainToken, this.webhookSecret());
+  }
+
+  private webhookSecret(): string {
+    if (!this.config.webhookSecretToken) throw new Error(`Zoom tenant "${this.tenantId}" has no webhookSecretToken configured`);
+    return this.config.webhookSecretToken;
   }
 
   /** Closes the connection pool the client created (not a dispatcher handed in). */

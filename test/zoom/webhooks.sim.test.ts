@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookReplayGuard, urlValidationResponse, verifyWebhook } from '../../src/zoom/index.js';
-import { startSimulator, type Simulator } from './sim-helpers.js';
+import { clientFor, startSimulator, type Simulator } from './sim-helpers.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -53,6 +53,9 @@ describe('webhooks from the simulator', () => {
     const guard = new WebhookReplayGuard();
 
     const genuine = verifyWebhook({ rawBody: got.rawBody, headers: got.headers, secretToken, now });
+    const client = clientFor(tenant);
+    expect(client.verifyWebhook({ rawBody: got.rawBody, headers: got.headers, now })).toEqual(genuine);
+    await client.close();
     expect(genuine.ok).toBe(true);
     if (!genuine.ok) return;
     expect(guard.accept(genuine.signature, now)).toBe(true);
