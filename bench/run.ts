@@ -1,10 +1,12 @@
 import { runServerBench } from './servers.js';
+import { runZoomClientBench } from './zoom-client.js';
 import type { BenchFigure } from './figures.js';
 
 // `npm run bench [-- name...]`: runs the benchmarks (all, or those named), prints a table, then
 // one JSON line per figure for machines to read.
 const benches: Record<string, () => Promise<BenchFigure[]>> = {
   servers: runServerBench,
+  'zoom-client': runZoomClientBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
