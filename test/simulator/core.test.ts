@@ -206,7 +206,7 @@ describe('downloads', () => {
 
   it('answers 200 with an HTML page without a valid token, for deleted and for processing files', async () => {
     const f = truth.meetings.flatMap((m) => m.files).find((x) => x.kind === 'recording' && x.status === 'completed')!;
-    for (const headers of [{}, { authorization: 'Bearer nope' }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope' }] as Record<string, string>[]) {
       const res = await fetch(f.download_url, { headers });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
