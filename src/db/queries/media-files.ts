@@ -1,0 +1,76 @@
+import { and, asc, eq, ne } from 'drizzle-orm';
+import type { Database } from '../client.js';
+import { mediaFiles, type MediaFileState } from '../schema/index.js';
+import { forTenant } from './upsert.js';
+
+export type MediaFile = typeof mediaFiles.$inferSelect;
+export type MediaFileInput = Omit<
+  typeof mediaFiles.$inferInsert,
+  'id' | 'tenantId' | 'state' | 'storedSize' | 'sha256' | 'storedAt' | 'lastError' | 'createdAt' | 'updatedAt'
+>;
+
+export class UntrackedMediaFileError extends Error {
+  override name = 'UntrackedMediaFileError';
+  constructor(readonly tenantId: string, readonly zoomFileId: string) {
+    super(`media file '${zoomFileId}' of tenant '${tenantId}' is not tracked: call trackMediaFile first`);
+  }
+}
+
+/**
+ * Starts tracking a Zoom file (as pending) and returns its row. A file already tracked is returned
+ * as it is, whatever its state: a file seen again by a later sync is never archived twice.
+ */
+export async function trackMediaFile(db: Database, tenantId: string, file: MediaFileInput): Promise<MediaFile> {
+  await forTenant(tenantId, db.insert(mediaFiles).values({ ...file, tenantId }).onConflictDoNothing());
+  const tracked = await getMediaFile(db, tenantId, file.zoomFileId);
+  if (!tracked) throw new UntrackedMediaFileError(tenantId, file.zoomFileId);
+  return tracked;
+}
+
+export async function getMediaFile(db: Database, tenantId: string, zoomFileId: string): Promise<MediaFile | undefined> {
+  const [file] = await db
+    .select()
+    .from(mediaFiles)
+    .where(and(eq(mediaFiles.tenantId, tenantId), eq(mediaFiles.zoomFileId, zoomFileId)));
+  return file;
+}
+
+/** Records a file as verified in the media store (size and SHA-256 as the store computed them). */
+export async function markMediaFileStored(
+  db: Database,
+  tenantId: string,
+  zoomFileId: string,
+  stored: { size: number; sha256: string; storedAt?: Date },
+): Promise<MediaFile> {
+  const [file] = await db
+    .update(mediaFiles)
+    .set({ state: 'stored', storedSize: stored.size, sha256: stored.sha256, storedAt: stored.storedAt ?? new Date(), lastError: null, updatedAt: new Date() })
+    .where(and(eq(mediaFiles.tenantId, tenantId), eq(mediaFiles.zoomFileId, zoomFileId)))
+    .returning();
+  if (!file) throw new UntrackedMediaFileError(tenantId, zoomFileId);
+  return file;
+}
+
+/** Records why a file could not be archived; a file already stored stays stored. */
+export async function markMediaFileFailed(db: Database, tenantId: string, zoomFileId: string, error: string): Promise<void> {
+  await db
+    .update(mediaFiles)
+    .set({ state: 'failed', lastError: error, updatedAt: new Date() })
+    .where(and(eq(mediaFiles.tenantId, tenantId), eq(mediaFiles.zoomFileId, zoomFileId), ne(mediaFiles.state, 'stored')));
+}
+
+export async function listMediaFiles(
+  db: Database,
+  tenantId: string,
+  filter: { platformCallId?: string; state?: MediaFileState } = {},
+): Promise<MediaFile[]> {
+  return db
+    .select()
+    .from(mediaFiles)
+    .where(and(
+      eq(mediaFiles.tenantId, tenantId),
+      filter.platformCallId ? eq(mediaFiles.platformCallId, filter.platformCallId) : undefined,
+      filter.state ? eq(mediaFiles.state, filter.state) : undefined,
+    ))
+    .orderBy(asc(mediaFiles.recordingStartedAt), asc(mediaFiles.zoomFileId));
+}

@@ -1,0 +1,62 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../client.js';
+import { DuplicateRecordedUserError } from '../errors.js';
+import { MODALITIES, recordedUsers } from '../schema/index.js';
+import { forTenant, parseInput, replaceIfChanged } from './upsert.js';
+
+export const recordedUserInputSchema = z.object({
+  zoomUserId: z.string().min(1),
+  email: z.email(),
+  name: z.string().min(1),
+  phoneExtension: z.string().min(1).optional(),
+  modality: z.enum(MODALITIES),
+  individualAudio: z.boolean().default(false),
+  enabled: z.boolean().default(true),
+});
+export type RecordedUserInput = z.input<typeof recordedUserInputSchema>;
+export type RecordedUser = typeof recordedUsers.$inferSelect;
+
+const parseUser = (tenantId: string, input: RecordedUserInput) => {
+  const user = parseInput(recordedUserInputSchema, input, `recorded user of tenant '${tenantId}'`);
+  return { ...user, tenantId, phoneExtension: user.phoneExtension ?? null };
+};
+
+/** Adds a user to record; a second user with the same Zoom user id is an error. */
+export async function addRecordedUser(db: Database, tenantId: string, input: RecordedUserInput): Promise<RecordedUser> {
+  const row = parseUser(tenantId, input);
+  const [added] = await forTenant(tenantId, db.insert(recordedUsers).values(row).onConflictDoNothing().returning());
+  if (!added) throw new DuplicateRecordedUserError(tenantId, row.zoomUserId);
+  return added;
+}
+
+/** Creates or updates a user from configuration; applying the same input again changes nothing. */
+export async function upsertRecordedUser(db: Database, tenantId: string, input: RecordedUserInput): Promise<RecordedUser> {
+  const row = parseUser(tenantId, input);
+  await forTenant(
+    tenantId,
+    db.insert(recordedUsers).values(row).onConflictDoUpdate({
+      target: [recordedUsers.tenantId, recordedUsers.zoomUserId],
+      ...replaceIfChanged(recordedUsers, ['zoomUserId']),
+    }),
+  );
+  const user = await getRecordedUser(db, tenantId, row.zoomUserId);
+  if (!user) throw new Error(`recorded user '${row.zoomUserId}' of tenant '${tenantId}' vanished while being written`);
+  return user;
+}
+
+export async function getRecordedUser(db: Database, tenantId: string, zoomUserId: string): Promise<RecordedUser | undefined> {
+  const [user] = await db
+    .select()
+    .from(recordedUsers)
+    .where(and(eq(recordedUsers.tenantId, tenantId), eq(recordedUsers.zoomUserId, zoomUserId)));
+  return user;
+}
+
+export async function listRecordedUsers(db: Database, tenantId: string, filter: { enabledOnly?: boolean } = {}): Promise<RecordedUser[]> {
+  return db
+    .select()
+    .from(recordedUsers)
+    .where(and(eq(recordedUsers.tenantId, tenantId), filter.enabledOnly ? eq(recordedUsers.enabled, true) : undefined))
+    .orderBy(asc(recordedUsers.email));
+}

@@ -1,0 +1,116 @@
+import { asc, eq, getTableColumns } from 'drizzle-orm';
+import { z } from 'zod';
+import type { SecretBox } from '../../security/secrets.js';
+import type { Database } from '../client.js';
+import { UnknownTenantError } from '../errors.js';
+import { TENANT_ID_PATTERN, ZOOM_PLANS, tenants } from '../schema/index.js';
+import { parseInput, replaceIfChanged } from './upsert.js';
+
+const isRegExp = (pattern: string) => {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const tenantInputSchema = z.object({
+  id: z.string().regex(TENANT_ID_PATTERN, 'must be a slug: lower-case letters, digits and inner dashes, at most 63 characters'),
+  name: z.string().min(1),
+  zoomAccountId: z.string().min(1),
+  zoomClientId: z.string().min(1),
+  zoomClientSecret: z.string().min(1),
+  webhookSecretToken: z.string().min(1).optional(),
+  plan: z.enum(ZOOM_PLANS).default('pro'),
+  proxyUrl: z.url().optional(),
+  allowedDownloadHosts: z.array(z.string().min(1)).default([]),
+  archivingEnabled: z.boolean().default(true),
+  cloudRecordingsEnabled: z.boolean().default(false),
+  phoneEnabled: z.boolean().default(false),
+  pollIntervalSeconds: z.number().int().positive().default(300),
+  internalNumberPatterns: z.array(z.string().refine(isRegExp, 'must be a valid regular expression')).default([]),
+  options: z.object({ deleteAfterArchive: z.boolean().default(false) }).default({ deleteAfterArchive: false }),
+});
+export type TenantInput = z.input<typeof tenantInputSchema>;
+
+// Sealed secrets never leave this module except through getTenantCredentials.
+const { zoomClientSecretSealed: _secret, webhookSecretTokenSealed: _token, ...publicColumns } = getTableColumns(tenants);
+type TenantRow = typeof tenants.$inferSelect;
+export type Tenant = Omit<TenantRow, 'zoomClientSecretSealed' | 'webhookSecretTokenSealed'>;
+
+export interface TenantCredentials {
+  zoomAccountId: string;
+  zoomClientId: string;
+  zoomClientSecret: string;
+  webhookSecretToken?: string;
+}
+
+const secretContext = (tenantId: string, column: 'client_secret' | 'webhook_secret_token') => `tenant:${tenantId}:${column}`;
+
+/** The sealed value already stored when it still opens to `plaintext` (so re-applying a config changes nothing), else a fresh seal. */
+function sealUnlessUnchanged(secrets: SecretBox, plaintext: string, context: string, stored: string | null | undefined): string {
+  if (stored) {
+    try {
+      if (secrets.open(stored, context) === plaintext) return stored;
+    } catch {
+      // Sealed under another key: seal again under the current one.
+    }
+  }
+  return secrets.seal(plaintext, context);
+}
+
+/** Creates or updates a tenant from configuration; applying the same input again changes nothing. */
+export async function upsertTenant(db: Database, secrets: SecretBox, input: TenantInput): Promise<Tenant> {
+  const { zoomClientSecret, webhookSecretToken, ...fields } = parseInput(tenantInputSchema, input, `tenant '${String((input as { id?: unknown }).id)}'`);
+  const [stored] = await db
+    .select({ secret: tenants.zoomClientSecretSealed, token: tenants.webhookSecretTokenSealed })
+    .from(tenants)
+    .where(eq(tenants.id, fields.id));
+  const row = {
+    ...fields,
+    proxyUrl: fields.proxyUrl ?? null,
+    zoomClientSecretSealed: sealUnlessUnchanged(secrets, zoomClientSecret, secretContext(fields.id, 'client_secret'), stored?.secret),
+    webhookSecretTokenSealed: webhookSecretToken === undefined
+      ? null
+      : sealUnlessUnchanged(secrets, webhookSecretToken, secretContext(fields.id, 'webhook_secret_token'), stored?.token),
+  };
+  await db.insert(tenants).values(row).onConflictDoUpdate({ target: tenants.id, ...replaceIfChanged(tenants, ['id']) });
+  return requireTenant(db, fields.id);
+}
+
+export async function getTenant(db: Database, tenantId: string): Promise<Tenant | undefined> {
+  const [tenant] = await db.select(publicColumns).from(tenants).where(eq(tenants.id, tenantId));
+  return tenant;
+}
+
+export async function requireTenant(db: Database, tenantId: string): Promise<Tenant> {
+  const tenant = await getTenant(db, tenantId);
+  if (!tenant) throw new UnknownTenantError(tenantId);
+  return tenant;
+}
+
+/** Every tenant: the one query not scoped to a tenant, since it is how the tenants are found. */
+export async function listTenants(db: Database): Promise<Tenant[]> {
+  return db.select(publicColumns).from(tenants).orderBy(asc(tenants.id));
+}
+
+/** The tenant's Zoom credentials in clear, for the Zoom client and webhook verification only: never log the result. */
+export async function getTenantCredentials(db: Database, secrets: SecretBox, tenantId: string): Promise<TenantCredentials> {
+  const [row] = await db
+    .select({
+      zoomAccountId: tenants.zoomAccountId,
+      zoomClientId: tenants.zoomClientId,
+      secret: tenants.zoomClientSecretSealed,
+      token: tenants.webhookSecretTokenSealed,
+    })
+    .from(tenants)
+    .where(eq(tenants.id, tenantId));
+  if (!row) throw new UnknownTenantError(tenantId);
+  return {
+    zoomAccountId: row.zoomAccountId,
+    zoomClientId: row.zoomClientId,
+    zoomClientSecret: secrets.open(row.secret, secretContext(tenantId, 'client_secret')),
+    ...(row.token ? { webhookSecretToken: secrets.open(row.token, secretContext(tenantId, 'webhook_secret_token')) } : {}),
+  };
+}

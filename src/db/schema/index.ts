@@ -1,0 +1,6 @@
+export * from './columns.js';
+export * from './tenants.js';
+export * from './conversations.js';
+export * from './media-files.js';
+export * from './sync.js';
+export * from './reconciliation.js';

@@ -1,0 +1,41 @@
+import { bigint, index, pgEnum, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { instant, lifecycleDates } from './columns.js';
+import { sourcePlatform } from './conversations.js';
+import { tenantColumn } from './tenants.js';
+
+// Zoom delivers files late and in segments, so archiving is tracked per Zoom file, not per meeting.
+
+export const MEDIA_FILE_STATES = ['pending', 'stored', 'failed'] as const;
+export type MediaFileState = (typeof MEDIA_FILE_STATES)[number];
+export const mediaFileState = pgEnum('media_file_state', MEDIA_FILE_STATES);
+
+export const mediaFiles = pgTable(
+  'media_files',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantColumn(),
+    zoomFileId: text('zoom_file_id').notNull(),
+    sourcePlatform: sourcePlatform('source_platform').notNull(),
+    // Meeting UUID or phone call id, as in conversations.platform_call_id.
+    platformCallId: text('platform_call_id').notNull(),
+    // Zoom's file_type (MP4, M4A, CHAT, TRANSCRIPT, ...) and recording_type (shared_screen_with_speaker_view, ...).
+    fileType: text('file_type').notNull(),
+    fileExtension: text('file_extension').notNull(),
+    recordingType: text('recording_type'),
+    // Per-participant audio belongs to one participant.
+    participantZoomUserId: text('participant_zoom_user_id'),
+    recordingStartedAt: instant('recording_started_at').notNull(),
+    zoomSize: bigint('zoom_size', { mode: 'number' }),
+    storedSize: bigint('stored_size', { mode: 'number' }),
+    sha256: text('sha256'),
+    storageKey: text('storage_key').notNull(),
+    state: mediaFileState('state').notNull().default('pending'),
+    storedAt: instant('stored_at'),
+    lastError: text('last_error'),
+    ...lifecycleDates,
+  },
+  (t) => [
+    unique('media_files_tenant_zoom_file').on(t.tenantId, t.zoomFileId),
+    index('media_files_tenant_call').on(t.tenantId, t.platformCallId),
+  ],
+);

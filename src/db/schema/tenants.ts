@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, integer, jsonb, pgEnum, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { lifecycleDates } from './columns.js';
+
+export const ZOOM_PLANS = ['pro', 'business'] as const;
+export const zoomPlan = pgEnum('zoom_plan', ZOOM_PLANS);
+
+/** What a recorded user's recordings are archived as (DESIGN "CDR fields"). */
+export const MODALITIES = ['voice', 'video', 'screen'] as const;
+export type Modality = (typeof MODALITIES)[number];
+export const modality = pgEnum('modality', MODALITIES);
+
+/** Per-tenant switches that are not worth a column each. */
+export interface TenantOptions {
+  /** Move a meeting's recordings to Zoom's trash once every file is verified in storage. */
+  deleteAfterArchive: boolean;
+}
+
+/** A tenant slug: also the first segment of every storage key, so it must be path-safe. */
+export const TENANT_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const tenants = pgTable(
+  'tenants',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    zoomAccountId: text('zoom_account_id').notNull(),
+    zoomClientId: text('zoom_client_id').notNull(),
+    // Sealed by src/security/secrets.ts; never selected except by getTenantCredentials.
+    zoomClientSecretSealed: text('zoom_client_secret_sealed').notNull(),
+    webhookSecretTokenSealed: text('webhook_secret_token_sealed'),
+    plan: zoomPlan('plan').notNull().default('pro'),
+    proxyUrl: text('proxy_url'),
+    allowedDownloadHosts: text('allowed_download_hosts').array().notNull().default(sql`'{}'::text[]`),
+    archivingEnabled: boolean('archiving_enabled').notNull().default(true),
+    cloudRecordingsEnabled: boolean('cloud_recordings_enabled').notNull().default(false),
+    phoneEnabled: boolean('phone_enabled').notNull().default(false),
+    pollIntervalSeconds: integer('poll_interval_seconds').notNull().default(300),
+    // Regular expressions over E.164 numbers or extensions: a call between two internal numbers is internal.
+    internalNumberPatterns: text('internal_number_patterns').array().notNull().default(sql`'{}'::text[]`),
+    options: jsonb('options').$type<TenantOptions>().notNull().default({ deleteAfterArchive: false }),
+    ...lifecycleDates,
+  },
+  (t) => [
+    check('tenants_id_is_slug', sql`${t.id} ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'`),
+    check('tenants_poll_interval_positive', sql`${t.pollIntervalSeconds} > 0`),
+  ],
+);
+
+/** The owning tenant; deleting a tenant removes everything it owns. */
+export const tenantColumn = () =>
+  text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' });
+
+export const recordedUsers = pgTable(
+  'recorded_users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantColumn(),
+    zoomUserId: text('zoom_user_id').notNull(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    phoneExtension: text('phone_extension'),
+    modality: modality('modality').notNull(),
+    // Zoom's "record a separate audio file of each participant": archive the per-participant audio too.
+    individualAudio: boolean('individual_audio').notNull().default(false),
+    enabled: boolean('enabled').notNull().default(true),
+    ...lifecycleDates,
+  },
+  (t) => [unique('recorded_users_tenant_zoom_user').on(t.tenantId, t.zoomUserId)],
+);
