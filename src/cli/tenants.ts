@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readEnv } from '../config/env.js';
+import { applyTenantsFile, loadTenantsFile, TenantsFileError, type ApplyCounts } from '../config/tenants-file.js';
+import { databaseOptionsFromEnv, openDatabase } from '../db/client.js';
+import { loadSecretBox } from '../security/secrets.js';
+
+// `tsx src/cli/tenants.ts validate <file>`: checks a tenants file (and that its env secrets are set).
+// `tsx src/cli/tenants.ts apply <file>`: writes it to the database named by DATABASE_URL / DATA_DIR.
+
+const USAGE = `usage: tsx src/cli/tenants.ts <validate|apply> <tenants file (.yaml, .yml or .json)>
+
+  validate  check the file and that every { env: NAME } secret is set; writes nothing
+  apply     create or update its tenants and recorded users (idempotent), in one transaction
+
+The database is DATABASE_URL, else the embedded one in DATA_DIR (default ./data); secrets are
+sealed with ARCHIVER_SECRET_KEY, else DATA_DIR/secret.key.`;
+
+const counts = (c: ApplyCounts) => `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged`;
+
+export async function runTenantsCli(args: string[], out: (line: string) => void = console.log): Promise<number> {
+  const [command, file, ...rest] = args;
+  if ((command !== 'validate' && command !== 'apply') || !file || rest.length > 0) {
+    out(USAGE);
+    return 2;
+  }
+  const path = resolve(file);
+  const config = await loadTenantsFile(path);
+  const users = config.tenants.reduce((n, t) => n + t.users.length, 0);
+  if (command === 'validate') {
+    out(`${file} is valid: ${config.tenants.length} tenant(s), ${users} recorded user(s)`);
+    return 0;
+  }
+
+  const env = readEnv();
+  const secrets = loadSecretBox({ ...(env.ARCHIVER_SECRET_KEY ? { secretKey: env.ARCHIVER_SECRET_KEY } : {}), dataDir: env.DATA_DIR });
+  const { db, close } = await openDatabase(databaseOptionsFromEnv(env));
+  try {
+    const summary = await applyTenantsFile(db, secrets, config);
+    out(`applied ${file}`);
+    out(`  tenants: ${counts(summary.tenants)}`);
+    out(`  recorded users: ${counts(summary.users)}`);
+    if (summary.notInFile.tenants.length > 0) {
+      out(`  note: tenants in the database but not in the file were left as they are: ${summary.notInFile.tenants.join(', ')}`);
+    }
+    if (summary.notInFile.users.length > 0) {
+      const list = summary.notInFile.users.map((u) => `${u.tenantId}/${u.zoomUserId}`).join(', ');
+      out(`  note: recorded users in the database but not in the file are still recorded (set enabled: false to stop): ${list}`);
+    }
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  runTenantsCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      console.error(err instanceof TenantsFileError ? err.message : `tenants: ${err.message}`);
+      process.exit(1);
+    },
+  );
+}
