@@ -34,8 +34,8 @@ async function renderArchiveFile(state: SimState, meeting: SimMeeting, file: Sim
     status: fileStatus(file, nowMs),
     recording_type: file.recording_type ?? 'audio_only',
     individual: file.individual,
-    // Zoom quirk: external participants' emails are blanked by the display rules.
-    participant_email: p ? (p.internal ? p.email : '') : '',
+    // Zoom quirk: external participants' emails are blanked ("") by the display rules.
+    ...(p ? { participant_email: p.internal ? p.email : '' } : {}),
     participant_join_time: zoomTime(p ? p.join_time : meeting.start_time),
     participant_leave_time: zoomTime(p ? p.leave_time : meeting.end_time),
     encryption_fingerprint: file.sha256,

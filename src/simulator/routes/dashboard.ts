@@ -71,7 +71,8 @@ function renderDashboardParticipant(meeting: SimMeeting, p: SimParticipant, inde
     // Zoom quirk: external participants' emails and devices are blanked by the display rules.
     email: p.internal ? p.email : '',
     role: p.role,
-    device: p.device,
+    // Zoom quirk: external participants' devices are blanked; the spec's enum has no "", so leave it out.
+    ...(p.device ? { device: p.device } : {}),
     ip_address: `10.0.${index % 250}.${(index * 7) % 250}`,
     location: 'Frankfurt (DE)',
     network_type: 'Wifi',
@@ -80,7 +81,8 @@ function renderDashboardParticipant(meeting: SimMeeting, p: SimParticipant, inde
     connection_type: 'UDP',
     join_time: zoomTime(p.join_time),
     leave_time: zoomTime(p.leave_time),
-    leave_reason: p.role === 'host' ? 'Host ended the meeting.' : `${p.name} left the meeting.`,
+    // Zoom's spec enumerates leave reasons as templates ("$name left the meeting.").
+    leave_reason: p.role === 'host' ? 'Host ended the meeting.' : '$name left the meeting.',
     status: 'in_meeting',
     recording: meeting.recorded,
     has_archiving: meeting.archive_files.length > 0,
@@ -135,7 +137,7 @@ function participantsPage(ctx: ApiContext, qos: boolean): Record<string, unknown
     page_size: page.page_size,
     total_records: page.total_records,
     next_page_token: page.next_page_token,
-    meeting_number: meeting.id,
+    meeting_number: String(meeting.id),
     participants: page.items.map((p, i) => render(meeting, p, paging.offset + i)),
   };
 }
