@@ -1,16 +1,78 @@
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { Connection, Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { readEnv } from '../config/env.js';
+import { databaseOptionsFromEnv, openDatabase, type Database } from '../db/client.js';
+import { listTenants } from '../db/queries/tenants.js';
+import { loadSecretBox, type SecretBox } from '../security/secrets.js';
+import { parseApiTokens, requireBearerToken } from './auth.js';
+import { registerWebhookRoutes } from './webhooks.js';
 
-/** The support API. Later issues add webhooks, recovery and status routes. */
-export function createApiServer(): FastifyInstance {
-  const app = Fastify({ logger: false });
+export interface ApiServerOptions {
+  db: Database;
+  secrets: SecretBox;
+  temporal: { client: Client; taskQueue: string };
+  /** Bearer tokens accepted on the support routes (`/api/...`), e.g. parseApiTokens(API_TOKENS). */
+  apiTokens: readonly string[];
+  /** The clock for webhook timestamps (tests). */
+  now?: () => Date;
+  /** Fastify's logger; when on, credentials and signatures are redacted. Off by default. */
+  logger?: boolean | Exclude<FastifyServerOptions['logger'], undefined>;
+}
+
+// Never in logs: the support API's bearer token, Zoom's signature, an app's custom auth header.
+const REDACT = ['req.headers.authorization', 'req.headers["x-zm-signature"]', 'req.headers.cookie'];
+
+/**
+ * The HTTP API: Zoom's webhooks (`POST /webhooks/zoom/:tenant`, signature-verified), and the
+ * support routes under `/api` (bearer token). Later issues add recovery and status routes there.
+ */
+export function createApiServer(options: ApiServerOptions): FastifyInstance {
+  const logger = options.logger === true ? { redact: REDACT } : options.logger && typeof options.logger === 'object' ? { ...options.logger, redact: REDACT } : false;
+  const app = Fastify({ logger });
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  registerWebhookRoutes(app, { db: options.db, secrets: options.secrets, temporal: options.temporal, now: options.now ?? (() => new Date()) });
+
+  void app.register(
+    async (api) => {
+      api.addHook('onRequest', requireBearerToken(options.apiTokens));
+      api.get('/tenants', async () => ({
+        tenants: (await listTenants(options.db)).map((t) => ({
+          id: t.id,
+          name: t.name,
+          plan: t.plan,
+          sources: { archiving: t.archivingEnabled, cloudRecordings: t.cloudRecordingsEnabled, phone: t.phoneEnabled },
+          pollIntervalSeconds: t.pollIntervalSeconds,
+        })),
+      }));
+    },
+    { prefix: '/api' },
+  );
   return app;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const env = readEnv();
   const port = Number(process.env.API_PORT ?? 3000);
-  const app = createApiServer();
+  const { db, close } = await openDatabase(databaseOptionsFromEnv(env));
+  const secrets = loadSecretBox({ ...(env.ARCHIVER_SECRET_KEY ? { secretKey: env.ARCHIVER_SECRET_KEY } : {}), dataDir: env.DATA_DIR });
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+  const apiTokens = parseApiTokens(process.env.API_TOKENS);
+  const app = createApiServer({
+    db,
+    secrets,
+    temporal: { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), taskQueue: env.TEMPORAL_TASK_QUEUE },
+    apiTokens,
+    logger: true,
+  });
+  if (apiTokens.length === 0) app.log.warn('API_TOKENS is empty: every support route answers 401');
+  const stop = async () => {
+    await app.close();
+    await connection.close();
+    await close();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
   await app.listen({ host: '0.0.0.0', port });
-  console.log(`API listening on :${port}`);
 }

@@ -46,8 +46,8 @@ const tenantsFileSchema = (env: NodeJS.ProcessEnv) =>
         clientSecret: secretSchema(env),
         webhookSecretToken: secretSchema(env).optional(),
         plan: tenant.plan,
-        apiBaseUrl: z.url().optional(),
-        oauthTokenUrl: z.url().optional(),
+        apiBaseUrl: tenant.zoomApiBaseUrl,
+        oauthTokenUrl: tenant.zoomOauthTokenUrl,
         proxyUrl: tenant.proxyUrl,
         allowedDownloadHosts: tenant.allowedDownloadHosts,
         sources: z.array(z.enum(SOURCES)).default(['archiving']),
@@ -122,7 +122,7 @@ export async function loadTenantsFile(path: string, options: Omit<ParseTenantsFi
   return parseTenantsFile(text, { ...options, source: path });
 }
 
-/** The file's tenant as the database's input (the per-tenant API base URLs only when given). */
+/** The file's tenant as the database's input. */
 export function toTenantInput(t: TenantsFileTenant): TenantInput {
   return {
     id: t.id,
@@ -132,8 +132,8 @@ export function toTenantInput(t: TenantsFileTenant): TenantInput {
     zoomClientSecret: t.clientSecret,
     ...(t.webhookSecretToken !== undefined ? { webhookSecretToken: t.webhookSecretToken } : {}),
     plan: t.plan,
-    ...(t.apiBaseUrl !== undefined ? { zoomApiBaseUrl: t.apiBaseUrl } : {}),
-    ...(t.oauthTokenUrl !== undefined ? { zoomOauthTokenUrl: t.oauthTokenUrl } : {}),
+    zoomApiBaseUrl: t.apiBaseUrl,
+    zoomOauthTokenUrl: t.oauthTokenUrl,
     ...(t.proxyUrl !== undefined ? { proxyUrl: t.proxyUrl } : {}),
     allowedDownloadHosts: t.allowedDownloadHosts,
     archivingEnabled: t.sources.includes('archiving'),

@@ -24,6 +24,8 @@ tenants:
     clientSecret: { env: ACME_SECRET }
     webhookSecretToken: { env: ACME_WEBHOOK }
     plan: business
+    apiBaseUrl: http://127.0.0.1:9999/v2
+    oauthTokenUrl: http://127.0.0.1:9999/oauth/token
     sources: [archiving, cloud_recordings]
     pollIntervalSeconds: 120
     options: { deleteAfterArchive: true }
@@ -55,7 +57,7 @@ describe('tenants file validation', () => {
     const [acme, globex] = file.tenants;
     expect(acme).toMatchObject({ clientSecret: env.ACME_SECRET, webhookSecretToken: env.ACME_WEBHOOK, plan: 'business', sources: ['archiving', 'cloud_recordings'] });
     expect(acme!.users[1]).toMatchObject({ modality: 'voice', individualAudio: false, enabled: true, phoneExtension: '1002' });
-    expect(globex).toMatchObject({ plan: 'pro', sources: ['archiving'], pollIntervalSeconds: 300, users: [], options: { deleteAfterArchive: false } });
+    expect(globex).toMatchObject({ apiBaseUrl: 'https://api.zoom.us/v2', oauthTokenUrl: 'https://zoom.us/oauth/token', plan: 'pro', sources: ['archiving'], pollIntervalSeconds: 300, users: [], options: { deleteAfterArchive: false } });
   });
 
   it('reads JSON when the file is .json', () => {
@@ -144,7 +146,7 @@ describe('applying a tenants file', () => {
     expect(first.tenants).toEqual({ created: 2, updated: 0, unchanged: 0 });
     expect(first.users).toEqual({ created: 2, updated: 0, unchanged: 0 });
     const acme = await getTenant(db, 'acme');
-    expect(acme).toMatchObject({ plan: 'business', archivingEnabled: true, cloudRecordingsEnabled: true, phoneEnabled: false, pollIntervalSeconds: 120, options: { deleteAfterArchive: true } });
+    expect(acme).toMatchObject({ zoomApiBaseUrl: 'http://127.0.0.1:9999/v2', zoomOauthTokenUrl: 'http://127.0.0.1:9999/oauth/token', plan: 'business', archivingEnabled: true, cloudRecordingsEnabled: true, phoneEnabled: false, pollIntervalSeconds: 120, options: { deleteAfterArchive: true } });
     expect(await getRecordedUser(db, 'acme', 'u1')).toMatchObject({ modality: 'video', individualAudio: true, enabled: true });
     expect(await getTenantCredentials(db, secrets, 'acme')).toMatchObject({ zoomClientSecret: env.ACME_SECRET, webhookSecretToken: env.ACME_WEBHOOK });
 
@@ -153,7 +155,7 @@ describe('applying a tenants file', () => {
     expect(again.users).toEqual({ created: 0, updated: 0, unchanged: 2 });
     expect((await getTenant(db, 'acme'))!.updatedAt).toEqual(acme!.updatedAt);
 
-    const changed = validYaml.replace('modality: voice', 'modality: screen').replace(/  - \{ zoomUserId: u1.*\n/, '');
+    const changed = validYaml.replace('modality: voice', 'modality: screen').replace(/ {2}- \{ zoomUserId: u1.*\n/, '');
     const third = await applyTenantsFile(db, secrets, parseTenantsFile(changed, { env: { ...env, ACME_WEBHOOK: 'rotated-token' } }));
     expect(third.tenants).toEqual({ created: 0, updated: 1, unchanged: 1 });
     expect(third.users).toEqual({ created: 0, updated: 1, unchanged: 0 });

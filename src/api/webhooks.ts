@@ -1,0 +1,168 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Database } from '../db/client.js';
+import { getTenant, getTenantCredentials } from '../db/queries/tenants.js';
+import type { IngestMeetingInput, MeetingRef, MeetingSource } from '../ingest/types.js';
+import type { SecretBox } from '../security/secrets.js';
+import type { ingestMeeting } from '../workflows/ingest-meeting.js';
+import { meetingWorkflowId } from '../workflows/ids.js';
+import { ZoomMeetingUuid, ZoomSource, ZoomTenant } from '../workflows/search-attributes.js';
+import { urlValidationResponse, verifyWebhook, WebhookReplayGuard } from '../zoom/webhooks.js';
+
+// POST /webhooks/zoom/:tenant — Zoom's event deliveries for one tenant. Verified by signature (the
+// tenant's webhook secret token), not by API token. A recording event starts the meeting's ingest
+// workflow under the same ID the schedule uses, so a meeting arriving both ways is archived once.
+
+export interface WebhookDeps {
+  db: Database;
+  secrets: SecretBox;
+  temporal: { client: Client; taskQueue: string };
+  now: () => Date;
+  /** Zoom wants an answer within 3 s; a start slower than this answers 503 so Zoom retries. */
+  startTimeoutMs?: number;
+}
+
+/** The events that mean "this meeting's files are ready", and the listing each belongs to. */
+const RECORDING_EVENTS: Record<string, MeetingSource> = {
+  'recording.completed': 'cloud_recordings',
+  'recording.archive_files_completed': 'archiving',
+};
+
+const envelopeSchema = z.object({
+  event: z.string().min(1),
+  payload: z.looseObject({ account_id: z.string().optional() }),
+});
+
+const urlValidationSchema = z.object({ payload: z.object({ plainToken: z.string().min(1) }) });
+
+// Only what the workflow needs: never the download_token or download URLs (histories keep no secrets).
+const meetingObjectSchema = z.object({
+  uuid: z.string().min(1),
+  // Zoom quirk: an integer in recording events, a string in meeting events.
+  id: z.union([z.number().int(), z.string().min(1)]),
+  topic: z.string(),
+  host_id: z.string().min(1),
+  start_time: z.iso.datetime({ offset: true }),
+  duration: z.number().nonnegative(),
+});
+const recordingEventSchema = z.object({ payload: z.object({ object: meetingObjectSchema }) });
+
+const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+
+const DEFAULT_START_TIMEOUT_MS = 2_500;
+
+class StartTimeout extends Error {}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StartTimeout()), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
+  const guard = new WebhookReplayGuard();
+
+  // An encapsulated scope: only here is the body kept as raw bytes, which the signature covers.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+    scope.post<{ Params: { tenant: string } }>('/webhooks/zoom/:tenant', async (request, reply) => {
+      const tenantId = request.params.tenant;
+      const fail = (status: number, error: string, details?: string[]) =>
+        reply.code(status).send(details ? { error, details } : { error });
+
+      const tenant = await getTenant(deps.db, tenantId);
+      if (!tenant) return fail(404, `unknown tenant '${tenantId}'`);
+      const credentials = await getTenantCredentials(deps.db, deps.secrets, tenantId);
+      if (!credentials.webhookSecretToken) {
+        return fail(403, `tenant '${tenantId}' has no webhook secret token: set webhookSecretToken in the tenants file`);
+      }
+
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const now = deps.now();
+      const verified = verifyWebhook({ rawBody, headers: request.headers, secretToken: credentials.webhookSecretToken, now });
+      if (!verified.ok) {
+        request.log.warn({ tenant: tenantId, reason: verified.reason }, 'webhook rejected');
+        return fail(401, `webhook signature rejected: ${verified.reason}`);
+      }
+
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        return fail(400, 'the body is not valid JSON');
+      }
+      const envelope = envelopeSchema.safeParse(body);
+      if (!envelope.success) return fail(400, 'not a Zoom webhook event', issues(envelope.error));
+      const { event } = envelope.data;
+
+      if (event === 'endpoint.url_validation') {
+        const validation = urlValidationSchema.safeParse(body);
+        if (!validation.success) return fail(400, 'endpoint.url_validation without a plainToken', issues(validation.error));
+        return reply.code(200).send(urlValidationResponse(validation.data.payload.plainToken, credentials.webhookSecretToken));
+      }
+
+      // The signature covers timestamp and body, so the same signature twice is the same delivery.
+      if (!guard.accept(`${tenantId}:${verified.signature}`, now)) return reply.code(200).send({ status: 'duplicate' });
+
+      const accountId = envelope.data.payload.account_id;
+      if (accountId !== undefined && accountId !== credentials.zoomAccountId) {
+        return fail(400, `event for Zoom account '${accountId}', but tenant '${tenantId}' is account '${credentials.zoomAccountId}': check the webhook URL configured in Zoom`);
+      }
+
+      const source = RECORDING_EVENTS[event];
+      if (!source) return reply.code(200).send({ status: 'ignored' });
+      const enabled = source === 'archiving' ? tenant.archivingEnabled : tenant.cloudRecordingsEnabled;
+      if (!enabled) return reply.code(200).send({ status: 'ignored', reason: `source ${source} is not enabled for tenant '${tenantId}'` });
+
+      const parsed = recordingEventSchema.safeParse(body);
+      if (!parsed.success) return fail(400, `${event} is missing fields the archiver needs`, issues(parsed.error));
+      const object = parsed.data.payload.object;
+      const meeting: MeetingRef = {
+        uuid: object.uuid,
+        meetingNumber: String(object.id),
+        topic: object.topic,
+        hostId: object.host_id,
+        startTime: new Date(object.start_time).toISOString(),
+        durationMinutes: object.duration,
+      };
+      return startIngest(reply, deps, { tenantId, source, meeting, trigger: 'webhook' }, event);
+    });
+  });
+}
+
+async function startIngest(reply: FastifyReply, deps: WebhookDeps, input: IngestMeetingInput, event: string) {
+  const workflowId = meetingWorkflowId(input.tenantId, input.meeting.uuid);
+  const log = reply.log.child({ tenant: input.tenantId, event, workflowId });
+  const start = deps.temporal.client.workflow.start<typeof ingestMeeting>('ingestMeeting', {
+    workflowId,
+    taskQueue: deps.temporal.taskQueue,
+    args: [input],
+    // A meeting archived before runs again (Zoom added a file); a running one is left to finish.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [
+      { key: ZoomTenant, value: input.tenantId },
+      { key: ZoomSource, value: input.source },
+      { key: ZoomMeetingUuid, value: input.meeting.uuid },
+    ],
+  });
+  try {
+    await withDeadline(start, deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+    log.info('ingest started by webhook');
+    return reply.code(200).send({ status: 'started', workflowId });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return reply.code(200).send({ status: 'already_running', workflowId });
+    if (err instanceof StartTimeout) {
+      // The start may still land; Zoom's retry then finds it running. Either way nothing is lost.
+      start.catch((late: Error) => log.error({ err: late.message }, 'late workflow start failed'));
+      log.error('Temporal did not answer within the webhook deadline');
+      return reply.code(503).send({ error: 'Temporal did not answer in time; Zoom will retry this event' });
+    }
+    log.error({ err: (err as Error).message }, 'could not start the ingest workflow');
+    return reply.code(503).send({ error: `could not start workflow ${workflowId}: ${(err as Error).message}` });
+  }
+}

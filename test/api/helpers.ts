@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { createApiServer, type ApiServerOptions } from '../../src/api/server.js';
+import { openDatabase, type OpenDatabase } from '../../src/db/client.js';
+import { createSecretBox } from '../../src/security/secrets.js';
+import { connectTestTemporal, createTestDatabase, type TestDatabase, type TestTemporal } from '../harness/index.js';
+
+export interface TestApi {
+  app: FastifyInstance;
+  /** http://127.0.0.1:<port>, the server listening for real. */
+  baseUrl: string;
+  database: OpenDatabase;
+  secrets: ApiServerOptions['secrets'];
+  temporal: TestTemporal;
+  close(): Promise<void>;
+}
+
+/** The API on a real PostgreSQL database and the real Temporal dev server, listening on loopback. */
+export async function startTestApi(
+  label: string,
+  options: Partial<Pick<ApiServerOptions, 'apiTokens' | 'now'>> & { beforeListen?: (app: FastifyInstance) => void } = {},
+): Promise<TestApi> {
+  const testDb: TestDatabase = await createTestDatabase();
+  const database = await openDatabase({ url: testDb.url });
+  const secrets = createSecretBox(randomBytes(32).toString('base64'));
+  const temporal = await connectTestTemporal(label);
+  const app = createApiServer({
+    db: database.db,
+    secrets,
+    temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
+    apiTokens: options.apiTokens ?? [],
+    ...(options.now ? { now: options.now } : {}),
+  });
+  options.beforeListen?.(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    database,
+    secrets,
+    temporal,
+    close: async () => {
+      await app.close();
+      await temporal.close();
+      await database.close();
+      await testDb.drop();
+    },
+  };
+}
