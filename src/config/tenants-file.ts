@@ -79,8 +79,8 @@ export type TenantsFileTenant = TenantsFile['tenants'][number];
 /** Every problem of a tenants file, each as `path: message`, so a person can fix them all in one go. */
 export class TenantsFileError extends Error {
   override name = 'TenantsFileError';
-  constructor(readonly source: string, readonly problems: string[]) {
-    super(`${source} is not a valid tenants file:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(readonly source: string | undefined, readonly problems: string[]) {
+    super(`invalid tenants file${source ? ` ${source}` : ''}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 
@@ -100,12 +100,13 @@ export interface ParseTenantsFileOptions {
 
 /** Parses and validates a tenants file's text, with its secrets resolved; throws TenantsFileError. */
 export function parseTenantsFile(text: string, options: ParseTenantsFileOptions = {}): TenantsFile {
-  const source = options.source ?? 'tenants file';
+  const { source } = options;
+  const isJson = extname(source ?? '').toLowerCase() === '.json';
   let raw: unknown;
   try {
-    raw = extname(source).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+    raw = isJson ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (err) {
-    throw new TenantsFileError(source, [`cannot be read as ${extname(source).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
+    throw new TenantsFileError(source, [`cannot be read as ${isJson ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
   }
   const parsed = tenantsFileSchema(options.env ?? process.env).safeParse(raw ?? {});
   if (!parsed.success) throw new TenantsFileError(source, parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
