@@ -325,3 +325,17 @@ describe.each(backends)('database on %s', (_name, makeBackend) => {
     expect(await listReconciliationRuns(db, 'globex')).toEqual([]);
   });
 });
+
+describe('migrations on PostgreSQL', () => {
+  it('lets several processes open an empty database at once: one migrates, the others wait', async () => {
+    const database = await createTestDatabase();
+    try {
+      const opened = await Promise.all([1, 2, 3].map(() => openDatabase({ url: database.url })));
+      await upsertTenant(opened[0]!.db, secrets, tenantInput('acme'));
+      for (const { db } of opened) expect((await listTenants(db)).map((t) => t.id)).toEqual(['acme']);
+      await Promise.all(opened.map((o) => o.close()));
+    } finally {
+      await database.drop();
+    }
+  });
+});
