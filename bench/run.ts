@@ -1,5 +1,6 @@
 import { runServerBench } from './servers.js';
 import { runZoomClientBench } from './zoom-client.js';
+import { runMediaStoreBench } from './media-store.js';
 import type { BenchFigure } from './figures.js';
 
 // `npm run bench [-- name...]`: runs the benchmarks (all, or those named), prints a table, then
@@ -7,6 +8,7 @@ import type { BenchFigure } from './figures.js';
 const benches: Record<string, () => Promise<BenchFigure[]>> = {
   servers: runServerBench,
   'zoom-client': runZoomClientBench,
+  'media-store': runMediaStoreBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,41 +1,109 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { readEnv } from './config/env.js';
+import { loadTenantsFile, applyTenantsFile } from './config/tenants-file.js';
+import { archiveSummary } from './db/queries/archive-summary.js';
+import { listTenants } from './db/queries/tenants.js';
+import { listSyncStates } from './db/queries/sync-state.js';
+import { startDemoZoom } from './demo/demo-tenant.js';
 import { startDevServer, type RunningDevServer } from './local/temporal-dev-server.js';
+import { applyTenantSchedules } from './schedules/tenant-schedules.js';
+import { openArchiverDeps } from './workers/archiver-deps.js';
 import { createArchiverWorker } from './workers/worker.js';
 
-// `npm start`: the whole archiver on one machine with its embedded defaults. A Temporal dev server
-// (SQLite in DATA_DIR, Web UI on :8233) unless TEMPORAL_ADDRESS names a real cluster, and a worker.
+// `npm start`: the whole archiver on one machine. Embedded defaults: a Temporal dev server (SQLite
+// in DATA_DIR, Web UI on :8233), PGlite in DATA_DIR/pglite, media in DATA_DIR/media, and a
+// simulated Zoom account as the demo tenant. TEMPORAL_ADDRESS, DATABASE_URL, S3_BUCKET and
+// TENANTS_FILE replace each part with the real thing.
 const UI_PORT = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+const SIMULATOR_PORT = Number(process.env.SIMULATOR_PORT ?? 9811);
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 async function main(): Promise<void> {
   const env = readEnv();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = resolve(env.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err: Error) => console.error(`while stopping: ${err.message}`));
+  };
 
-  let devServer: RunningDevServer | undefined;
-  let address = env.TEMPORAL_ADDRESS;
-  if (!address) {
-    console.log('starting the Temporal dev server (the first run builds it, which takes a few minutes)');
-    devServer = await startDevServer({ dbFilename: resolve(dataDir, 'temporal.sqlite'), uiPort: UI_PORT, port: UI_PORT - 1000, namespace: env.TEMPORAL_NAMESPACE });
-    address = devServer.address;
-    console.log(`Temporal dev server at ${address} (${devServer.version})`);
+  try {
+    let devServer: RunningDevServer | undefined;
+    let address = env.TEMPORAL_ADDRESS;
+    if (!address) {
+      console.log('starting the Temporal dev server (the first run builds it: a few minutes)');
+      devServer = await startDevServer({ dbFilename: resolve(dataDir, 'temporal.sqlite'), uiPort: UI_PORT, port: UI_PORT - 1000, namespace: env.TEMPORAL_NAMESPACE });
+      closers.push(devServer.stop);
+      address = devServer.address;
+      console.log(`Temporal dev server at ${address} (${devServer.version})`);
+    }
+
+    const deps = await openArchiverDeps(env);
+    closers.push(deps.close);
+    console.log(`archive: ${env.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${resolve(dataDir, 'pglite')}`}, media in ${deps.activities.store.location}`);
+
+    const tenantsFile = process.env.TENANTS_FILE;
+    if (tenantsFile) {
+      const summary = await applyTenantsFile(deps.db, deps.secrets, await loadTenantsFile(tenantsFile));
+      console.log(`tenants from ${tenantsFile}: ${JSON.stringify(summary)}`);
+    } else {
+      const demo = await startDemoZoom(deps.db, deps.secrets, SIMULATOR_PORT);
+      closers.push(() => demo.simulator.close());
+      console.log(`demo tenant '${demo.tenant.id}' on the Zoom simulator at ${demo.simulator.baseUrl}: ${demo.configuredUsers} configured users, ${demo.unconfiguredUsers} left out on purpose`);
+    }
+
+    const connection = await NativeConnection.connect({ address });
+    closers.push(() => connection.close());
+    const worker = await createArchiverWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: deps.activities });
+
+    const clientConnection = await Connection.connect({ address });
+    closers.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+    const tenants = await listTenants(deps.db);
+    for (const tenant of tenants) {
+      const changes = await applyTenantSchedules(client, tenant, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+      // Archive at once rather than at the first interval.
+      for (const scheduleId of [...changes.created, ...changes.updated]) await client.schedule.getHandle(scheduleId).trigger();
+      console.log(`tenant '${tenant.id}': schedules ${JSON.stringify(changes)}`);
+    }
+
+    const started = Date.now();
+    const reported = new Set<string>();
+    const progress = setInterval(() => {
+      void (async () => {
+        for (const tenant of tenants) {
+          const states = await listSyncStates(deps.db, tenant.id);
+          const summary = await archiveSummary(deps.db, tenant.id);
+          const firstSyncDone = states.length > 0 && states.every((s) => s.status !== 'running' && s.lastAttemptAt);
+          if (firstSyncDone && !reported.has(tenant.id)) {
+            reported.add(tenant.id);
+            console.log(`tenant '${tenant.id}' archived in ${((Date.now() - started) / 1000).toFixed(1)} s: `
+              + `${summary.conversations} meetings, ${summary.filesStored} files, ${mib(summary.bytesStored)}, ${summary.cdrs} CDRs`
+              + `${summary.filesPending > 0 ? ` (${summary.filesPending} files still processing at Zoom)` : ''}`
+              + `${states.some((s) => s.status === 'failed') ? `; sync failed: ${states.map((s) => s.lastError).filter(Boolean).join('; ')}` : ''}`);
+          }
+        }
+      })().catch((err: Error) => console.error(`progress: ${err.message}`));
+    }, 2_000);
+    closers.push(async () => clearInterval(progress));
+
+    const stop = () => {
+      console.log('stopping…');
+      worker.shutdown();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    console.log(`Temporal Web UI: ${devServer?.uiUrl ?? 'the UI of your Temporal cluster'} (search: ZoomTenant = "demo")`);
+    console.log('archiving; press Ctrl-C to stop');
+    await worker.run();
+  } finally {
+    await closeAll();
   }
-
-  const connection = await NativeConnection.connect({ address });
-  const worker = await createArchiverWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE });
-  const stop = () => { console.log('stopping…'); worker.shutdown(); };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-
-  console.log(`worker running on task queue ${env.TEMPORAL_TASK_QUEUE}`);
-  console.log(`Temporal Web UI: ${devServer?.uiUrl ?? 'the UI of your Temporal cluster'}`);
-  console.log('press Ctrl-C to stop');
-  await worker.run();
-  await connection.close();
-  await devServer?.stop();
   console.log('stopped');
 }
 

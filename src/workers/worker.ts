@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { readEnv } from '../config/env.js';
-import { createActivities } from '../activities/index.js';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { openArchiverDeps } from './archiver-deps.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -9,6 +10,9 @@ export interface ArchiverWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt workflow bundle (tests, production images); bundled from source when absent. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 /** The archiver's worker: every workflow in src/workflows and every activity from the factory. */
@@ -17,8 +21,10 @@ export async function createArchiverWorker(options: ArchiverWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath,
-    activities: createActivities(),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    activities: createActivities(options.deps),
+    // Downloads are long and streamed: a few at a time per worker keeps memory and bandwidth sane.
+    maxConcurrentActivityTaskExecutions: 20,
   });
 }
 
@@ -26,9 +32,13 @@ export async function createArchiverWorker(options: ArchiverWorkerOptions): Prom
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const env = readEnv();
   const address = env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  const deps = await openArchiverDeps(env);
   const connection = await NativeConnection.connect({ address });
-  const worker = await createArchiverWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const worker = await createArchiverWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: deps.activities });
+  process.once('SIGINT', () => worker.shutdown());
+  process.once('SIGTERM', () => worker.shutdown());
   console.log(`worker polling task queue ${env.TEMPORAL_TASK_QUEUE} on ${address} (namespace ${env.TEMPORAL_NAMESPACE})`);
   await worker.run();
   await connection.close();
+  await deps.close();
 }

@@ -1,2 +1,3 @@
 // Every workflow the worker runs is exported from here; the worker bundles this file.
-export {};
+export { tenantSync } from './tenant-sync.js';
+export { ingestMeeting } from './ingest-meeting.js';

@@ -42,7 +42,7 @@ describe('docker-compose.yml', () => {
       expect(service.build, name).toBe('.');
       const entry = service.command?.find((part) => part.endsWith('.ts'));
       expect(entry && existsSync(entry), `${name} runs ${entry}`).toBe(true);
-      const env = { ...service.environment, ARCHIVER_SECRET_KEY: 'x' };
+      const env: Record<string, string> = { ...service.environment, ARCHIVER_SECRET_KEY: 'x' };
       expect(() => readEnv(env), name).not.toThrow();
       expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(env.DATABASE_URL).toMatch(/@postgresql:5432\//);

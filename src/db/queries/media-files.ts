@@ -1,4 +1,4 @@
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { mediaFiles, type MediaFileState } from '../schema/index.js';
 import { forTenant } from './upsert.js';
@@ -73,4 +73,65 @@ export async function listMediaFiles(
       filter.state ? eq(mediaFiles.state, filter.state) : undefined,
     ))
     .orderBy(asc(mediaFiles.recordingStartedAt), asc(mediaFiles.zoomFileId));
+}
+
+/** A file as a Zoom listing describes it (see ingest/listed-files.ts). */
+export interface ListedFileInput {
+  zoomFileId: string;
+  fileType: string;
+  fileExtension: string;
+  recordingType: string | null;
+  participantZoomUserId: string | null;
+  recordingStartedAt: Date;
+  zoomSize: number;
+  zoomStatus: string;
+  downloadUrl: string;
+  storageKey: string;
+}
+
+/**
+ * Tracks the files a listing returned for one meeting. A file seen before keeps its state; one
+ * not yet stored takes Zoom's latest status, size and download URL (a file that was processing
+ * has its final size only once it completes).
+ */
+export async function trackListedFiles(db: Database, tenantId: string, meetingUuid: string, files: readonly ListedFileInput[]): Promise<void> {
+  if (files.length === 0) return;
+  await forTenant(
+    tenantId,
+    db
+      .insert(mediaFiles)
+      .values(files.map((f) => ({ ...f, tenantId, sourcePlatform: 'Zoom Meeting' as const, platformCallId: meetingUuid })))
+      .onConflictDoUpdate({
+        target: [mediaFiles.tenantId, mediaFiles.zoomFileId],
+        set: {
+          zoomStatus: sql`excluded.zoom_status`,
+          zoomSize: sql`excluded.zoom_size`,
+          downloadUrl: sql`excluded.download_url`,
+          updatedAt: sql`now()`,
+        },
+        setWhere: ne(mediaFiles.state, 'stored'),
+      }),
+  );
+}
+
+/** True when every tracked file of the meeting is stored or not needed, and none is still processing. */
+export async function meetingIsDone(db: Database, tenantId: string, meetingUuid: string): Promise<boolean> {
+  const [open] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(mediaFiles)
+    .where(and(
+      eq(mediaFiles.tenantId, tenantId),
+      eq(mediaFiles.platformCallId, meetingUuid),
+      notInArray(mediaFiles.state, ['stored', 'skipped']),
+    ));
+  return (open?.count ?? 0) === 0;
+}
+
+/** Marks files no recorded user of their meeting needs (by modality); a stored file stays stored. */
+export async function markFilesSkipped(db: Database, tenantId: string, zoomFileIds: readonly string[]): Promise<void> {
+  if (zoomFileIds.length === 0) return;
+  await db
+    .update(mediaFiles)
+    .set({ state: 'skipped', updatedAt: new Date() })
+    .where(and(eq(mediaFiles.tenantId, tenantId), inArray(mediaFiles.zoomFileId, [...zoomFileIds]), ne(mediaFiles.state, 'stored')));
 }

@@ -23,6 +23,8 @@ export const tenantInputSchema = z.object({
   zoomClientSecret: z.string().min(1),
   webhookSecretToken: z.string().min(1).optional(),
   plan: z.enum(ZOOM_PLANS).default('pro'),
+  zoomApiBaseUrl: z.url().default('https://api.zoom.us/v2'),
+  zoomOauthTokenUrl: z.url().default('https://zoom.us/oauth/token'),
   proxyUrl: z.url().optional(),
   allowedDownloadHosts: z.array(z.string().min(1)).default([]),
   archivingEnabled: z.boolean().default(true),

@@ -5,7 +5,8 @@ import { tenantColumn } from './tenants.js';
 
 // Zoom delivers files late and in segments, so archiving is tracked per Zoom file, not per meeting.
 
-export const MEDIA_FILE_STATES = ['pending', 'stored', 'failed'] as const;
+// `skipped`: not needed by the modalities of the meeting's recorded users (an MP4 of a voice-only user).
+export const MEDIA_FILE_STATES = ['pending', 'stored', 'failed', 'skipped'] as const;
 export type MediaFileState = (typeof MEDIA_FILE_STATES)[number];
 export const mediaFileState = pgEnum('media_file_state', MEDIA_FILE_STATES);
 
@@ -26,6 +27,10 @@ export const mediaFiles = pgTable(
     participantZoomUserId: text('participant_zoom_user_id'),
     recordingStartedAt: instant('recording_started_at').notNull(),
     zoomSize: bigint('zoom_size', { mode: 'number' }),
+    // Zoom's file status: `processing` files are listed before they can be downloaded.
+    zoomStatus: text('zoom_status').notNull().default('completed'),
+    // Needs the tenant's token to be followed; not a secret on its own.
+    downloadUrl: text('download_url'),
     storedSize: bigint('stored_size', { mode: 'number' }),
     sha256: text('sha256'),
     storageKey: text('storage_key').notNull(),

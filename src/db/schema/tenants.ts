@@ -30,6 +30,9 @@ export const tenants = pgTable(
     zoomClientSecretSealed: text('zoom_client_secret_sealed').notNull(),
     webhookSecretTokenSealed: text('webhook_secret_token_sealed'),
     plan: zoomPlan('plan').notNull().default('pro'),
+    // Zoom's hosts, or the simulator's: the same code talks to either by configuration alone.
+    zoomApiBaseUrl: text('zoom_api_base_url').notNull().default('https://api.zoom.us/v2'),
+    zoomOauthTokenUrl: text('zoom_oauth_token_url').notNull().default('https://zoom.us/oauth/token'),
     proxyUrl: text('proxy_url'),
     allowedDownloadHosts: text('allowed_download_hosts').array().notNull().default(sql`'{}'::text[]`),
     archivingEnabled: boolean('archiving_enabled').notNull().default(true),

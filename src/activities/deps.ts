@@ -1,0 +1,14 @@
+import type { Database } from '../db/client.js';
+import type { MediaStore } from '../storage/media-store.js';
+import type { ZoomClients } from './zoom-clients.js';
+
+/** What activities need from the outside world: the worker hands in real ones, tests their own. */
+export interface ActivityDeps {
+  db: Database;
+  store: MediaStore;
+  zoom: ZoomClients;
+  /** Hostname of this worker: the CDRs' `location`. */
+  location: string;
+  /** How far back the first sync of a source looks. */
+  initialLookbackDays?: number;
+}

@@ -1,0 +1,47 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+// Retry policies follow the Zoom client's error types. Activities already mark a failure
+// non-retryable when retrying cannot help (they map every error in activities/failures.ts); the
+// types are listed here too so a policy reads on its own. A daily-limit 429 is retried after the
+// delay the activity names (the next 00:00 UTC), QPS 429s and 5xx back off exponentially.
+export const NON_RETRYABLE_ERROR_TYPES = [
+  'ZoomAuthError',
+  'ZoomNotFoundError',
+  'ZoomRequestError',
+  'ZoomBadResponseError',
+  'UnknownTenantError',
+  'MediaConflictError',
+  'InvalidStorageKeyError',
+];
+
+/** Short calls to Zoom's API or the database. */
+export const apiCallOptions: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
+};
+
+/** Streaming one media file into the store: long, heartbeating, retried from a fresh download. */
+export const downloadOptions: ActivityOptions = {
+  startToCloseTimeout: '6 hours',
+  // A worker that dies mid-download is noticed within this, and the file retried on another.
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
+};
+
+/** Bookkeeping in our own database only. */
+export const databaseOptions: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['UnknownTenantError'] },
+};
