@@ -1,7 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { parseApiTokens } from './api/auth.js';
+import { createApiServer } from './api/server.js';
 import { readEnv } from './config/env.js';
 import { loadTenantsFile, applyTenantsFile } from './config/tenants-file.js';
 import { archiveSummary } from './db/queries/archive-summary.js';
@@ -19,6 +22,21 @@ import { createArchiverWorker } from './workers/worker.js';
 // TENANTS_FILE replace each part with the real thing.
 const UI_PORT = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
 const SIMULATOR_PORT = Number(process.env.SIMULATOR_PORT ?? 9811);
+const API_PORT = Number(process.env.API_PORT ?? 3000);
+
+/** API_TOKENS, or for the embedded default a token generated once into DATA_DIR/api-token (0600). */
+function apiTokens(dataDir: string): { tokens: string[]; where: string } {
+  const fromEnv = parseApiTokens(process.env.API_TOKENS);
+  if (fromEnv.length > 0) return { tokens: fromEnv, where: 'API_TOKENS' };
+  const path = resolve(dataDir, 'api-token');
+  try {
+    return { tokens: [readFileSync(path, 'utf8').trim()], where: path };
+  } catch {
+    const token = randomBytes(24).toString('base64url');
+    writeFileSync(path, `${token}\n`, { mode: 0o600 });
+    return { tokens: [token], where: path };
+  }
+}
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -64,6 +82,7 @@ async function main(): Promise<void> {
     const clientConnection = await Connection.connect({ address });
     closers.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+    const started = Date.now();
     const tenants = await listTenants(deps.db);
     for (const tenant of tenants) {
       const changes = await applyTenantSchedules(client, tenant, { taskQueue: env.TEMPORAL_TASK_QUEUE });
@@ -72,14 +91,20 @@ async function main(): Promise<void> {
       console.log(`tenant '${tenant.id}': schedules ${JSON.stringify(changes)}`);
     }
 
-    const started = Date.now();
+    const tokens = apiTokens(dataDir);
+    const api = createApiServer({ db: deps.db, secrets: deps.secrets, temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE }, apiTokens: tokens.tokens });
+    await api.listen({ host: '127.0.0.1', port: API_PORT });
+    closers.push(() => api.close());
+    console.log(`support API on http://127.0.0.1:${API_PORT} (bearer token in ${tokens.where}); Zoom webhooks: POST /webhooks/zoom/<tenant>`);
+
     const reported = new Set<string>();
     const progress = setInterval(() => {
       void (async () => {
         for (const tenant of tenants) {
           const states = await listSyncStates(deps.db, tenant.id);
           const summary = await archiveSummary(deps.db, tenant.id);
-          const firstSyncDone = states.length > 0 && states.every((s) => s.status !== 'running' && s.lastAttemptAt);
+          // A sync of this start (not one a previous start left finished) has ended.
+          const firstSyncDone = states.length > 0 && states.every((s) => s.status !== 'running' && s.lastAttemptAt && s.lastAttemptAt.getTime() >= started);
           if (firstSyncDone && !reported.has(tenant.id)) {
             reported.add(tenant.id);
             console.log(`tenant '${tenant.id}' archived in ${((Date.now() - started) / 1000).toFixed(1)} s: `

@@ -3,7 +3,9 @@ import { Connection, Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { readEnv } from '../config/env.js';
 import { databaseOptionsFromEnv, openDatabase, type Database } from '../db/client.js';
-import { listTenants } from '../db/queries/tenants.js';
+import { archiveSummary } from '../db/queries/archive-summary.js';
+import { listSyncStates } from '../db/queries/sync-state.js';
+import { getTenant, listTenants } from '../db/queries/tenants.js';
 import { loadSecretBox, type SecretBox } from '../security/secrets.js';
 import { parseApiTokens, requireBearerToken } from './auth.js';
 import { registerWebhookRoutes } from './webhooks.js';
@@ -46,6 +48,25 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
           pollIntervalSeconds: t.pollIntervalSeconds,
         })),
       }));
+      // What support needs to answer "is tenant X archiving?": each source's last sync and the archive's size.
+      api.get<{ Params: { tenant: string } }>('/tenants/:tenant/status', async (request, reply) => {
+        const tenant = await getTenant(options.db, request.params.tenant);
+        if (!tenant) return reply.code(404).send({ error: `unknown tenant '${request.params.tenant}'` });
+        const syncs = await listSyncStates(options.db, tenant.id);
+        return {
+          tenant: tenant.id,
+          syncs: syncs.map((s) => ({
+            source: s.source,
+            status: s.status,
+            authorizationStatus: s.authorizationStatus,
+            lastAttemptAt: s.lastAttemptAt,
+            lastSuccessAt: s.lastSuccessAt,
+            watermark: s.watermark,
+            lastError: s.lastError,
+          })),
+          archive: await archiveSummary(options.db, tenant.id),
+        };
+      });
     },
     { prefix: '/api' },
   );
