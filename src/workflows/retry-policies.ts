@@ -2,13 +2,14 @@ import type { ActivityOptions } from '@temporalio/workflow';
 
 // Retry policies follow the Zoom client's error types. Activities already mark a failure
 // non-retryable when retrying cannot help (they map every error in activities/failures.ts); the
-// types are listed here too so a policy reads on its own. A daily-limit 429 is retried after the
-// delay the activity names (the next 00:00 UTC), QPS 429s and 5xx back off exponentially.
+// types that are never retryable are listed here too so a policy reads on its own. A daily-limit
+// 429 is retried after the delay the activity names (the next 00:00 UTC), QPS 429s and 5xx back off
+// exponentially. ZoomBadResponseError is not listed: a body cut short mid-JSON or a listing that
+// lost rows is retryable and the activity says so per failure.
 export const NON_RETRYABLE_ERROR_TYPES = [
   'ZoomAuthError',
   'ZoomNotFoundError',
   'ZoomRequestError',
-  'ZoomBadResponseError',
   'UnknownTenantError',
   'MediaConflictError',
   'InvalidStorageKeyError',
