@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GroundTruthFile, GroundTruthMeeting } from '../../src/simulator/index.js';
+import { meetingWorkflowId, syncWorkflowId } from '../../src/workflows/ids.js';
+import type { IngestMeetingResult, TenantSyncTotals } from '../../src/ingest/types.js';
+import {
+  TENANT_ID, allObjectKeys, cdrRows, mediaFileRows, meetingRefOf, recordedUsersOf, spawnWorkerProcess,
+  startResilienceWorld, type ResilienceWorld, type WorkerProcess,
+} from './resilience-setup.js';
+
+// Resilience of the archive path on the real servers (Temporal dev server, PostgreSQL, S3) with the
+// simulator over HTTP: a worker process killed mid-download, and a sync through 5xx bursts,
+// truncated and reset downloads and a QPS 429 storm. Everything is checked against ground truth.
+
+const MIB = 1024 * 1024;
+
+async function objectSha256(world: ResilienceWorld, key: string): Promise<{ sha256: string; size: number }> {
+  const { Body } = await world.bucket.client.send(new GetObjectCommand({ Bucket: world.bucket.bucket, Key: key }));
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of Body as Readable) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a worker killed with SIGKILL in the middle of a large download', () => {
+  let world: ResilienceWorld;
+  const processes: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    world = await startResilienceWorld('kill', {
+      seed: 61,
+      tenants: [{ users: 3, inactiveUsers: 0, meetingsPerDay: 0, days: 1, phoneCallsPerDay: 0 }],
+    });
+  });
+
+  afterAll(async () => {
+    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await world?.close();
+  });
+
+  it('finishes after a new worker starts: the file stored once with its SHA-256, one row, one CDR per recorded user', async () => {
+    const { sim, accountId, temporal } = world;
+    const host = world.configuredUsers.find((u) => u.modality !== 'voice' && u.status === 'active');
+    const guest = world.configuredUsers.find((u) => u !== host && u.status === 'active');
+    expect(host && guest, 'the simulated account has two active users, one with video').toBeTruthy();
+    const size = 320 * MIB;
+    const meeting = await sim.control.addMeeting(accountId, {
+      hostId: host!.id,
+      participants: [{ userId: guest!.id }],
+      start_time: new Date(Date.now() - 3 * 3600_000).toISOString(),
+      durationMinutes: 40,
+      files: [{ file_type: 'MP4', file_size: size }],
+      archive: false, transcript: false, chat: false, timeline: false, individualAudio: false,
+    });
+    const file = meeting.files[0]!;
+    expect(meeting.files).toHaveLength(1);
+
+    // The body stalls before its first byte and again halfway (10 s each): the download is surely
+    // in flight when the worker dies, and each stall stays well within the 30 s heartbeat timeout.
+    await sim.control.setFaults({ slowBody: 1, slowBodyDelayMs: 20_000, targets: 'downloads' });
+
+    const first = await spawnWorkerProcess(world.workerEnv);
+    processes.push(first);
+    const handle = await temporal.client.workflow.start('ingestMeeting', {
+      taskQueue: temporal.taskQueue,
+      workflowId: meetingWorkflowId(TENANT_ID, meeting.uuid),
+      args: [{ tenantId: TENANT_ID, source: 'cloud_recordings', meeting: meetingRefOf(meeting), trigger: 'schedule' }],
+    });
+
+    // In flight: the download activity has heartbeated a byte count.
+    let bytesAtKill = 0;
+    const deadline = Date.now() + 60_000;
+    while (bytesAtKill === 0) {
+      if (Date.now() > deadline) throw new Error(`no download heartbeat within 60 s; worker output:\n${first.output()}`);
+      const description = await handle.describe();
+      const pending = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'archiveMeetingFile');
+      const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
+      if (payload) bytesAtKill = (JSON.parse(Buffer.from(payload).toString()) as { bytes: number }).bytes;
+      else await sleep(200);
+    }
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    expect(bytesAtKill).toBeGreaterThan(0);
+    expect(bytesAtKill).toBeLessThan(size);
+
+    // The next attempt streams at full speed (after the 30 s heartbeat timeout notices the death).
+    await sim.control.setFaults({ slowBody: 0 });
+    const second = await spawnWorkerProcess(world.workerEnv);
+    processes.push(second);
+    const result = await handle.result() as IngestMeetingResult;
+
+    expect(result).toMatchObject({ stored: 1, failed: 0, processing: 0, bytes: size, cdrs: 2 });
+    const description = await handle.describe();
+    expect(description.status.name).toBe('COMPLETED');
+
+    const rows = await mediaFileRows(world);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ zoomFileId: file.id, state: 'stored', sha256: file.sha256, storedSize: size });
+    // One object in the bucket: the final key, no staging leftover of the killed attempt.
+    expect(await allObjectKeys(world.bucket)).toEqual([rows[0]!.storageKey]);
+    expect(await objectSha256(world, rows[0]!.storageKey)).toEqual({ sha256: file.sha256, size });
+
+    const cdrs = await cdrRows(world);
+    expect(cdrs.map((c) => c.recordedUserZoomId).sort()).toEqual([host!.id, guest!.id].sort());
+    expect(cdrs.every((c) => c.platformCallId === meeting.uuid && c.mediaError === null)).toBe(true);
+
+    // The simulator counts a download once its body is sent: the killed one never was.
+    const counters = await sim.control.getCounters();
+    expect(counters.downloads).toEqual({ requests: 1, bytes: size });
+    console.log(`[resilience] worker killed after ${bytesAtKill} heartbeated bytes of ${size}; a new worker finished the file`);
+
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 150_000);
+});
+
+describe('5xx bursts, truncated and reset downloads and a QPS 429 storm during a sync', () => {
+  let world: ResilienceWorld;
+
+  beforeAll(async () => {
+    world = await startResilienceWorld('faults', {
+      seed: 73,
+      tenants: [{
+        users: 3, inactiveUsers: 0, meetingsPerDay: 4, days: 3, phoneCallsPerDay: 0,
+        processingShare: 0, transcriptShare: 0, externalHostShare: 0, unrecordedShare: 0.1,
+      }],
+    });
+  });
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('ends with every file of every configured user stored once with its SHA-256 and one CDR per user and meeting', async () => {
+    const { sim, accountId, temporal } = world;
+    await sim.control.completeProcessing(accountId);
+    const truth = await sim.control.groundTruth(accountId);
+    await sim.control.setFaults({ serverError: 0.25, truncatedBody: 0.15, connectionReset: 0.1, rateLimitStorm: 0.25, targets: 'all' });
+    await sim.control.resetCounters();
+
+    const worker = await world.startWorker();
+    let totals: TenantSyncTotals;
+    try {
+      totals = await temporal.client.workflow.execute('tenantSync', {
+        taskQueue: temporal.taskQueue,
+        workflowId: syncWorkflowId(TENANT_ID, 'cloud_recordings'),
+        args: [{ tenantId: TENANT_ID, source: 'cloud_recordings' }],
+      }) as TenantSyncTotals;
+    } finally {
+      await worker.stop();
+    }
+    const counters = await sim.control.getCounters();
+    await sim.control.setFaults({ serverError: 0, truncatedBody: 0, connectionReset: 0, rateLimitStorm: 0 });
+
+    // The faults really happened, at the rates asked for.
+    for (const fault of ['serverError', 'truncatedBody', 'connectionReset', 'rateLimitStorm']) {
+      expect(counters.faults[fault] ?? 0, fault).toBeGreaterThan(0);
+    }
+
+    const meetings: GroundTruthMeeting[] = truth.meetings.filter((m) => m.recorded && !m.external_host);
+    expect(meetings.length).toBeGreaterThanOrEqual(4);
+    // The cloud-recording source: the meeting's recording files (no archive files; no per-participant
+    // audio, as the users are configured without individual audio), the MP4 only for video users.
+    const expectedFiles: GroundTruthFile[] = meetings.flatMap((m) => {
+      const video = recordedUsersOf(m, world.configuredUsers).some((u) => u.modality !== 'voice');
+      return m.files.filter((f) => f.kind === 'recording' && !f.idless && f.status === 'completed' && f.deletion === 'none' && (f.file_type !== 'MP4' || video));
+    });
+
+    const rows = await mediaFileRows(world);
+    const stored = rows.filter((r) => r.state === 'stored');
+    expect(stored.map((r) => r.zoomFileId).sort()).toEqual(expectedFiles.map((f) => f.id).sort());
+    expect(new Set(rows.map((r) => r.zoomFileId)).size).toBe(rows.length);
+    for (const f of expectedFiles) {
+      const row = stored.find((r) => r.zoomFileId === f.id)!;
+      expect({ id: f.id, sha256: row.sha256, size: row.storedSize }).toEqual({ id: f.id, sha256: f.sha256, size: f.file_size });
+    }
+    // One object per stored file, nothing else (no staging leftovers), with the right bytes.
+    const keys = await allObjectKeys(world.bucket);
+    expect(keys).toEqual(stored.map((r) => r.storageKey).sort());
+    for (const row of stored) expect(await objectSha256(world, row.storageKey)).toEqual({ sha256: row.sha256, size: row.storedSize });
+
+    const cdrs = await cdrRows(world);
+    const cdrKeys = cdrs.map((c) => `${c.platformCallId} ${c.recordedUserZoomId}`).sort();
+    const expectedCdrKeys = meetings.flatMap((m) => recordedUsersOf(m, world.configuredUsers).map((u) => `${m.uuid} ${u.id}`)).sort();
+    expect(cdrKeys).toEqual(expectedCdrKeys);
+    expect(cdrs.every((c) => c.mediaError === null)).toBe(true);
+
+    expect(totals).toMatchObject({ meetings: meetings.length, stored: expectedFiles.length, failed: 0, processing: 0 });
+    console.log(`[resilience] sync through faults ${JSON.stringify(counters.faults)}, 429s ${counters.rateLimited.total}: ${meetings.length} meetings, ${expectedFiles.length} files, ${cdrs.length} CDRs`);
+  }, 150_000);
+});
