@@ -41,7 +41,8 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
       const zoom = await deps.zoom.forTenant(tenantId);
       try {
         let files = await listMediaFiles(deps.db, tenantId, { platformCallId: meeting.uuid });
-        if (files.length === 0) {
+        const askedZoom = files.length === 0;
+        if (askedZoom) {
           // Started before any sync listed the meeting (a webhook, a recovery): ask Zoom for its files.
           const listed = input.source === 'archiving'
             ? fromArchive(tenantId, await zoom.getPastMeetingArchiveFiles(meeting.uuid))
@@ -61,6 +62,13 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
         }
 
         const modalities = users.filter((u) => recordedUsers.some((r) => r.zoomUserId === u.zoomUserId));
+        // Zoom quirk: per-participant audio is only in GET /meetings/{uuid}/recordings, never in a
+        // user's recordings list, so a listed meeting is asked for it when a recorded user wants it.
+        const needsParticipantAudio = input.source === 'cloud_recordings' && modalities.some((u) => u.individualAudio);
+        if (needsParticipantAudio && !askedZoom && !files.some((f) => f.participantZoomUserId !== null)) {
+          await trackListedFiles(deps.db, tenantId, meeting.uuid, fromCloudRecording(tenantId, await zoom.getMeetingRecordings(meeting.uuid)).files);
+          files = await listMediaFiles(deps.db, tenantId, { platformCallId: meeting.uuid });
+        }
         const wanted = files.filter((f) => modalities.some((u) => wantsFile(u, f)));
         await markFilesSkipped(deps.db, tenantId, files.filter((f) => !wanted.includes(f) && f.state !== 'stored').map((f) => f.zoomFileId));
         const open = wanted.filter((f) => f.state !== 'stored');

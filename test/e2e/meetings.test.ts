@@ -1,0 +1,364 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createApiServer } from '../../src/api/server.js';
+import { getSyncState } from '../../src/db/queries/sync-state.js';
+import { startSimulator, type GroundTruthFile, type RunningSimulator } from '../../src/simulator/index.js';
+import { meetingWorkflowId } from '../../src/workflows/ids.js';
+import { signWebhook } from '../../src/zoom/webhooks.js';
+import {
+  E2E_LOCATION, bucketKeys, cdrsOf, expectedArchive, mediaFilesOf, registerTenant, runSync, startE2eWorld,
+  type E2eTenant, type E2eWorld, type ExpectedMeeting,
+} from './helpers.js';
+
+// Meeting archiving end to end: the product's workflows and activities on a real worker, over the
+// real Temporal dev server, PostgreSQL and S3, against the Zoom simulator over HTTP. Every
+// assertion is checked against the simulator's ground truth (files and their SHA-256, hosts,
+// participants) and its request counters.
+
+const LIST_RECORDINGS = 'GET /users/{userId}/recordings';
+const PARTICIPANTS = 'GET /past_meetings/{meetingId}/participants';
+
+// One simulated Zoom account per scenario; small media keeps the whole file fast.
+const QUIET = { phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0 };
+const SIM_TENANTS = {
+  full: 0, processing: 1, webhook: 2, deleteAfter: 3, replay: 4,
+} as const;
+
+let world: E2eWorld;
+let sim: RunningSimulator;
+
+beforeAll(async () => {
+  world = await startE2eWorld('e2e-meetings');
+  sim = await startSimulator({
+    seed: 606,
+    tenants: [
+      {
+        ...QUIET, users: 4, days: 14, meetingsPerDay: 3,
+        oddUuidShare: 0.25, externalHostShare: 0.1, unrecordedShare: 0.15, individualAudioShare: 0.3,
+        transcriptShare: 0.6, chatShare: 0.6, multiSegmentShare: 0.2, timelineShare: 0.3,
+      },
+      { ...QUIET, users: 2, days: 2, meetingsPerDay: 1 },
+      { ...QUIET, users: 2, days: 2, meetingsPerDay: 2 },
+      { ...QUIET, users: 2, days: 2, meetingsPerDay: 2, individualAudioShare: 0.5 },
+      { ...QUIET, users: 2, days: 1, meetingsPerDay: 4, transcriptShare: 0, oddUuidShare: 0 },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await sim?.close();
+  await world?.close();
+});
+
+const truthOf = (tenant: E2eTenant) => sim.control.groundTruth(tenant.zoom.accountId);
+const accountCalls = async (tenant: E2eTenant, endpoint: string) =>
+  (await sim.control.getCounters()).tenantEndpoints[tenant.zoom.accountId]?.[endpoint] ?? 0;
+
+/** Every needed file is stored once, verified against the ground truth's size and SHA-256; nothing else is. */
+async function expectArchived(tenant: E2eTenant, expected: ExpectedMeeting[]) {
+  const files = expected.flatMap((m) => m.files);
+  const rows = await mediaFilesOf(world, tenant.tenantId);
+  const stored = rows.filter((r) => r.state === 'stored');
+  expect(stored.map((r) => r.zoomFileId).sort()).toEqual(files.map((f) => f.id).sort());
+  const byId = new Map(stored.map((r) => [r.zoomFileId, r]));
+  for (const file of files) {
+    const row = byId.get(file.id)!;
+    expect(row.sha256, `file ${file.id} (${file.file_type})`).toBe(file.sha256);
+    expect(await world.store.head(row.storageKey), `object of file ${file.id}`).toEqual({ size: file.file_size, sha256: file.sha256 });
+  }
+  // The bucket holds these objects and nothing else of the tenant.
+  expect(await bucketKeys(world, tenant.tenantId)).toEqual(stored.map((r) => r.storageKey).sort());
+}
+
+/** One CDR per recorded user and meeting, with the fields DESIGN "CDR fields" asks for. */
+async function expectCdrs(tenant: E2eTenant, expected: ExpectedMeeting[]) {
+  const cdrs = await cdrsOf(world, tenant.tenantId);
+  const wanted = expected.flatMap((m) => m.recordedUsers.map((u) => `${m.meeting.uuid} ${u.zoomUserId}`)).sort();
+  expect(cdrs.map((c) => `${c.platformCallId} ${c.recordedUserZoomId}`).sort()).toEqual(wanted);
+  for (const { meeting, recordedUsers } of expected) {
+    for (const user of recordedUsers) {
+      const cdr = cdrs.find((c) => c.platformCallId === meeting.uuid && c.recordedUserZoomId === user.zoomUserId)!;
+      expect(cdr).toMatchObject({
+        sourcePlatform: 'Zoom Meeting',
+        zoomMeetingId: String(meeting.id),
+        recordedUserName: user.name,
+        from: user.zoomUserId,
+        fromInfo: user.name,
+        to: 'Conference',
+        toInfo: meeting.topic,
+        direction: 'conference',
+        userDirection: 'outgoing',
+        conversationType: user.modality === 'voice' ? 'voice' : 'screen_share',
+        recordType: 'standard',
+        location: E2E_LOCATION,
+        mediaError: null,
+      });
+      // The user's own part of the meeting: from their first join (the host: the start) on.
+      const joins = meeting.participants.filter((p) => p.internal && p.id === user.zoomUserId).map((p) => Date.parse(p.join_time));
+      expect(cdr.startedAt.getTime()).toBe(joins.length > 0 ? Math.min(...joins) : Date.parse(meeting.start_time));
+      expect(cdr.endedAt!.getTime()).toBeLessThanOrEqual(Date.parse(meeting.end_time));
+    }
+  }
+}
+
+const ofKinds = (expected: ExpectedMeeting[], pick: (m: ExpectedMeeting) => GroundTruthFile[]) => expected.flatMap(pick);
+
+describe('a sync of a simulated tenant', () => {
+  let tenant: E2eTenant;
+  let expected: ExpectedMeeting[];
+
+  beforeAll(async () => {
+    // Three of the four users, one per modality; the fourth is left unconfigured.
+    tenant = await registerTenant(world, sim, {
+      simTenant: SIM_TENANTS.full,
+      configure: [
+        { index: 0, modality: 'voice', individualAudio: false },
+        { index: 1, modality: 'video', individualAudio: true },
+        { index: 2, modality: 'screen', individualAudio: true },
+      ],
+    });
+    // Cases the generator leaves to chance, made certain: a meeting only the voice-only user
+    // recorded (its MP4 is not needed), one held without a recording, and one the unconfigured
+    // user hosted with a configured user and per-participant audio (not theirs to archive).
+    const [voice, video] = tenant.users;
+    const daysAgo = (n: number) => new Date(Date.now() - n * 24 * 3600_000).toISOString();
+    const account = tenant.zoom.accountId;
+    await sim.control.addMeeting(account, { hostId: voice!.zoomUserId, start_time: daysAgo(3), durationMinutes: 20, participants: [{ name: 'Guest', email: 'guest@partner.example.org' }], chat: true });
+    await sim.control.addMeeting(account, { hostId: video!.zoomUserId, start_time: daysAgo(2), durationMinutes: 25, participants: 1, recorded: false });
+    await sim.control.addMeeting(account, { hostId: tenant.unconfigured[0]!.id, start_time: daysAgo(4), durationMinutes: 30, participants: [{ userId: video!.zoomUserId }], individualAudio: true, chat: true });
+    expected = expectedArchive(await truthOf(tenant), tenant);
+  });
+
+  it('archives every needed file of every configured user\'s meeting once, verified, with one CDR per recorded user', async () => {
+    const truth = await truthOf(tenant);
+    // The scenario holds what it claims to: odd UUIDs, chat, transcripts, per-participant audio,
+    // voice-only meetings, unrecorded and externally hosted meetings, and an unconfigured host.
+    const files = expected.flatMap((m) => m.files);
+    expect(expected.length).toBeGreaterThanOrEqual(15);
+    expect(expected.some((m) => m.meeting.uuid.startsWith('/') || m.meeting.uuid.includes('//'))).toBe(true);
+    expect(files.some((f) => f.file_type === 'CHAT')).toBe(true);
+    expect(files.some((f) => f.file_type === 'TRANSCRIPT')).toBe(true);
+    expect(files.some((f) => f.kind === 'participant_audio')).toBe(true);
+    expect(ofKinds(expected, (m) => m.unneeded).some((f) => f.file_type === 'MP4')).toBe(true);
+    expect(truth.notRecorded.meetings.length).toBeGreaterThan(0);
+    expect(truth.meetings.some((m) => m.external_host)).toBe(true);
+    const unconfiguredId = tenant.unconfigured[0]!.id;
+    const unconfiguredMeetings = truth.meetings.filter((m) => m.recorded && m.host_id === unconfiguredId);
+    expect(unconfiguredMeetings.length).toBeGreaterThan(0);
+
+    await sim.control.resetCounters();
+    const totals = await runSync(world, tenant.tenantId);
+
+    expect(totals).toMatchObject({ meetings: expected.length, stored: files.length, processing: 0, failed: 0 });
+    expect(totals.cdrs).toBe(expected.reduce((n, m) => n + m.recordedUsers.length, 0));
+    await expectArchived(tenant, expected);
+    await expectCdrs(tenant, expected);
+
+    // Each file downloaded exactly once: no retries, nothing of anyone else.
+    const counters = await sim.control.getCounters();
+    expect(counters.downloads.requests).toBe(files.length);
+    expect(counters.downloads.bytes).toBe(files.reduce((n, f) => n + f.file_size, 0));
+
+    // Nothing of the unconfigured user: no file, object or CDR of the meetings they host, no CDR of theirs.
+    const rows = await mediaFilesOf(world, tenant.tenantId);
+    const theirs = new Set(unconfiguredMeetings.map((m) => m.uuid));
+    expect(rows.filter((r) => theirs.has(r.platformCallId))).toEqual([]);
+    expect((await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordedUserZoomId === unconfiguredId || theirs.has(c.platformCallId))).toEqual([]);
+    expect(await accountCalls(tenant, LIST_RECORDINGS)).toBe(tenant.users.length);
+
+    // A voice-only meeting's MP4s are not stored (the row says skipped; no object, as checked
+    // above); per-participant audio nobody wants is not even tracked.
+    const states = new Map(rows.map((r) => [r.zoomFileId, r.state]));
+    for (const file of ofKinds(expected, (m) => m.unneeded)) {
+      expect(states.get(file.id), `unneeded ${file.kind} ${file.file_type} ${file.id}`).toBe(file.kind === 'participant_audio' ? undefined : 'skipped');
+    }
+
+    // The listing cost the minimum: one page per configured user (each has < 300 meetings in one
+    // window); the meeting's metadata is one participants call per meeting.
+    expect(await accountCalls(tenant, PARTICIPANTS)).toBeLessThanOrEqual(expected.length);
+  });
+
+  it('a second sync downloads nothing, duplicates nothing, and lists one page per user', async () => {
+    const rowsBefore = await mediaFilesOf(world, tenant.tenantId);
+    const cdrsBefore = await cdrsOf(world, tenant.tenantId);
+    await sim.control.resetCounters();
+
+    const totals = await runSync(world, tenant.tenantId);
+
+    expect(totals).toMatchObject({ meetings: 0, stored: 0, failed: 0 });
+    const counters = await sim.control.getCounters();
+    expect(counters.downloads.requests).toBe(0);
+    expect(await accountCalls(tenant, LIST_RECORDINGS)).toBe(tenant.users.length);
+    expect(await accountCalls(tenant, PARTICIPANTS)).toBe(0);
+    expect(await mediaFilesOf(world, tenant.tenantId)).toHaveLength(rowsBefore.length);
+    const cdrsAfter = await cdrsOf(world, tenant.tenantId);
+    expect(cdrsAfter.map((c) => c.id).sort()).toEqual(cdrsBefore.map((c) => c.id).sort());
+    await expectArchived(tenant, expected);
+  });
+});
+
+describe('files still processing', () => {
+  it('are left for a later sync, which archives them once they complete; the watermark waits for them', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: SIM_TENANTS.processing,
+      configure: [{ index: 0, modality: 'video', individualAudio: false }, { index: 1, modality: 'voice', individualAudio: false }],
+    });
+    const host = tenant.users[0]!;
+    const added = await sim.control.addMeeting(tenant.zoom.accountId, {
+      hostId: host.zoomUserId, start_time: new Date(Date.now() - 6 * 3600_000).toISOString(), durationMinutes: 20,
+      participants: 0, processing: true, chat: true, transcript: false,
+    });
+    const video = added.files.find((f) => f.file_type === 'MP4')!;
+    expect(video.status).toBe('processing');
+
+    const before = expectedArchive(await truthOf(tenant), tenant);
+    await sim.control.resetCounters();
+    const first = await runSync(world, tenant.tenantId);
+    expect(first.processing).toBe(1);
+    await expectArchived(tenant, before);
+    const rows = await mediaFilesOf(world, tenant.tenantId);
+    expect(rows.find((r) => r.zoomFileId === video.id)).toMatchObject({ state: 'pending', zoomStatus: 'processing' });
+    expect((await sim.control.getCounters()).downloads.requests).toBe(before.flatMap((m) => m.files).length);
+    const held = await getSyncState(world.database.db, tenant.tenantId, 'cloud_recordings');
+    expect(held?.status).toBe('finished');
+    expect(held!.watermark!.getTime()).toBeLessThanOrEqual(Date.parse(added.start_time));
+
+    expect(await sim.control.completeProcessing(tenant.zoom.accountId, [video.id])).toEqual([video.id]);
+    await sim.control.resetCounters();
+    const second = await runSync(world, tenant.tenantId);
+
+    expect(second).toMatchObject({ meetings: 1, stored: 1, processing: 0, failed: 0 });
+    expect((await sim.control.getCounters()).downloads.requests).toBe(1);
+    const after = expectedArchive(await truthOf(tenant), tenant);
+    expect(after.flatMap((m) => m.files).map((f) => f.id)).toContain(video.id);
+    await expectArchived(tenant, after);
+    await expectCdrs(tenant, after);
+    const moved = await getSyncState(world.database.db, tenant.tenantId, 'cloud_recordings');
+    expect(moved!.watermark!.getTime()).toBeGreaterThan(Date.parse(added.start_time));
+  });
+});
+
+describe('the same meeting by webhook and by schedule', () => {
+  let tenant: E2eTenant;
+  let api: FastifyInstance;
+  let url: string;
+
+  beforeAll(async () => {
+    tenant = await registerTenant(world, sim, {
+      simTenant: SIM_TENANTS.webhook,
+      configure: [{ index: 0, modality: 'screen', individualAudio: true }, { index: 1, modality: 'voice', individualAudio: false }],
+    });
+    api = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [] });
+    await api.listen({ host: '127.0.0.1', port: 0 });
+    url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/webhooks/zoom/${tenant.tenantId}`;
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('is archived once, whichever comes first', async () => {
+    const expected = expectedArchive(await truthOf(tenant), tenant);
+    const target = [...expected].sort((a, b) => b.meeting.start_time.localeCompare(a.meeting.start_time))[0]!;
+    const workflowId = meetingWorkflowId(tenant.tenantId, target.meeting.uuid);
+    await sim.control.resetCounters();
+
+    // Webhook first: the receiver starts the meeting's workflow, the worker archives it.
+    const delivery = await sim.control.sendWebhook(tenant.zoom.accountId, 'recording.completed', { url, meetingUuid: target.meeting.uuid });
+    expect(JSON.parse(delivery.response ?? 'null')).toEqual({ status: 'started', workflowId });
+    const byWebhook = await world.temporal.client.workflow.getHandle(workflowId).result() as { stored: number };
+    expect(byWebhook.stored).toBe(target.files.length);
+
+    // Then the schedule's sync: the meeting is already done; the others are archived.
+    await runSync(world, tenant.tenantId);
+    // And a late webhook for the same meeting: a new run that finds everything stored.
+    const again = await sim.control.sendWebhook(tenant.zoom.accountId, 'recording.completed', { url, meetingUuid: target.meeting.uuid });
+    expect(JSON.parse(again.response ?? 'null')).toEqual({ status: 'started', workflowId });
+    const rerun = await world.temporal.client.workflow.getHandle(workflowId).result() as { stored: number; alreadyStored: number };
+    expect(rerun).toMatchObject({ stored: 0, alreadyStored: target.files.length });
+
+    const files = expected.flatMap((m) => m.files);
+    expect((await sim.control.getCounters()).downloads.requests).toBe(files.length);
+    await expectArchived(tenant, expected);
+    await expectCdrs(tenant, expected);
+  });
+
+  it('rejects a forged webhook with 401 and starts nothing', async () => {
+    const truth = await truthOf(tenant);
+    const meeting = truth.meetings.find((m) => m.recorded)!;
+    const body = JSON.stringify({
+      event: 'recording.completed', event_ts: Date.now(),
+      payload: { account_id: tenant.zoom.accountId, object: { uuid: 'forged-e2e==', id: meeting.id, topic: meeting.topic, host_id: meeting.host_id, start_time: meeting.start_time, duration: 5, recording_files: [] } },
+    });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const res = await fetch(url, {
+      method: 'POST', body,
+      headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': timestamp, 'x-zm-signature': signWebhook('not-the-secret-token', timestamp, body) },
+    });
+    expect(res.status).toBe(401);
+    await expect(world.temporal.client.workflow.getHandle(meetingWorkflowId(tenant.tenantId, 'forged-e2e==')).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+});
+
+describe('delete after archive', () => {
+  it('trashes a meeting\'s recordings in Zoom only once every file is verified in storage', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: SIM_TENANTS.deleteAfter,
+      configure: [{ index: 0, modality: 'video', individualAudio: true }, { index: 1, modality: 'video', individualAudio: true }],
+      deleteAfterArchive: true,
+    });
+    const added = await sim.control.addMeeting(tenant.zoom.accountId, {
+      hostId: tenant.users[0]!.zoomUserId, start_time: new Date(Date.now() - 5 * 3600_000).toISOString(), durationMinutes: 15, processing: true,
+    });
+    const expected = expectedArchive(await truthOf(tenant), tenant);
+    expect(expected.filter((m) => m.processing.length > 0).map((m) => m.meeting.uuid)).toEqual([added.uuid]);
+
+    await runSync(world, tenant.tenantId);
+
+    await expectArchived(tenant, expected);
+    const after = new Map((await truthOf(tenant)).meetings.map((m) => [m.uuid, m]));
+    for (const { meeting, processing } of expected) {
+      const zoomFiles = after.get(meeting.uuid)!.files.filter((f) => f.kind !== 'archive');
+      const deletions = new Set(zoomFiles.map((f) => f.deletion));
+      // A meeting with a file still processing keeps everything in Zoom; the others go to the trash.
+      expect([...deletions], `meeting ${meeting.uuid}`).toEqual([processing.length > 0 ? 'none' : 'trash']);
+    }
+  });
+});
+
+describe('a small tenant (its histories feed the replay test)', () => {
+  it('archives its meetings; the runs replay against the current workflow code', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: SIM_TENANTS.replay,
+      configure: [{ index: 0, modality: 'video', individualAudio: true }, { index: 1, modality: 'voice', individualAudio: false }],
+    });
+    const expected = expectedArchive(await truthOf(tenant), tenant);
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    const syncId = `replay-sync-${tenant.tenantId}`;
+    await runSync(world, tenant.tenantId, syncId);
+    await expectArchived(tenant, expected);
+    await expectCdrs(tenant, expected);
+
+    const withFiles = expected.find((m) => m.files.length > 0)!;
+    const histories = {
+      'tenant-sync': await world.temporal.client.workflow.getHandle(syncId).fetchHistory(),
+      'ingest-meeting': await world.temporal.client.workflow.getHandle(meetingWorkflowId(tenant.tenantId, withFiles.meeting.uuid)).fetchHistory(),
+    };
+    for (const [name, history] of Object.entries(histories)) {
+      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, `fresh-${name}`);
+    }
+    // `npx tsx scripts/save-histories.ts` sets this to refresh test/replay/histories.
+    if (process.env.SAVE_HISTORIES === '1') {
+      const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
+      mkdirSync(dir, { recursive: true });
+      for (const [name, history] of Object.entries(histories)) writeFileSync(`${dir}${name}.json`, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
+    }
+  });
+});
