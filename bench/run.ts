@@ -1,6 +1,7 @@
 import { runServerBench } from './servers.js';
 import { runZoomClientBench } from './zoom-client.js';
 import { runMediaStoreBench } from './media-store.js';
+import { runArchiveBench } from './archive.js';
 import type { BenchFigure } from './figures.js';
 
 // `npm run bench [-- name...]`: runs the benchmarks (all, or those named), prints a table, then
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<BenchFigure[]>> = {
   servers: runServerBench,
   'zoom-client': runZoomClientBench,
   'media-store': runMediaStoreBench,
+  archive: runArchiveBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
