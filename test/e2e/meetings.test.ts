@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { getSyncState } from '../../src/db/queries/sync-state.js';
 import { startSimulator, type GroundTruthFile, type RunningSimulator } from '../../src/simulator/index.js';
 import { meetingWorkflowId } from '../../src/workflows/ids.js';
 import { signWebhook } from '../../src/zoom/webhooks.js';
+import { historyToSavedJson } from '../replay/saved-history.js';
 import {
   E2E_LOCATION, bucketKeys, cdrsOf, expectedArchive, mediaFilesOf, registerTenant, runSync, startE2eWorld,
   type E2eTenant, type E2eWorld, type ExpectedMeeting,
@@ -358,7 +358,7 @@ describe('a small tenant (its histories feed the replay test)', () => {
     if (process.env.SAVE_HISTORIES === '1') {
       const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
       mkdirSync(dir, { recursive: true });
-      for (const [name, history] of Object.entries(histories)) writeFileSync(`${dir}${name}.json`, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
+      for (const [name, history] of Object.entries(histories)) writeFileSync(`${dir}${name}.json`, historyToSavedJson(history));
     }
   });
 });
