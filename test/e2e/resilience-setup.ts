@@ -41,7 +41,11 @@ export interface ResilienceWorld {
   close(): Promise<void>;
 }
 
-export async function startResilienceWorld(label: string, simOptions: SimulatorOptions): Promise<ResilienceWorld> {
+export async function startResilienceWorld(
+  label: string,
+  simOptions: SimulatorOptions,
+  options: { zoomApiBaseUrl?: (sim: RunningSimulator) => Promise<string> } = {},
+): Promise<ResilienceWorld> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const stop of closers.reverse()) await stop().catch(() => undefined);
@@ -70,7 +74,7 @@ export async function startResilienceWorld(label: string, simOptions: SimulatorO
       zoomClientSecret: credentials.clientSecret,
       webhookSecretToken: credentials.webhookSecretToken,
       plan: credentials.plan,
-      zoomApiBaseUrl: credentials.apiBaseUrl,
+      zoomApiBaseUrl: options.zoomApiBaseUrl ? await options.zoomApiBaseUrl(sim) : credentials.apiBaseUrl,
       zoomOauthTokenUrl: credentials.oauthTokenUrl,
       allowedDownloadHosts: [new URL(credentials.downloadBaseUrl).hostname],
       archivingEnabled: false,
