@@ -1,8 +1,8 @@
 import type { Database } from '../db/client.js';
 import { upsertRecordedUser } from '../db/queries/recorded-users.js';
-import { upsertTenant, type Tenant } from '../db/queries/tenants.js';
+import { upsertTenant, type Tenant, type TenantInput } from '../db/queries/tenants.js';
 import type { SecretBox } from '../security/secrets.js';
-import { startSimulator, type RunningSimulator } from '../simulator/index.js';
+import { startSimulator, type RunningSimulator, type SimTenantCredentials } from '../simulator/index.js';
 
 export const DEMO_TENANT_ID = 'demo';
 /** Fixed, so a second start regenerates the same meetings and files: nothing is archived twice. */
@@ -15,17 +15,11 @@ export interface DemoZoom {
   unconfiguredUsers: number;
 }
 
-/**
- * The embedded default: a simulated Zoom account and a tenant configured for all of its users but
- * one (whose recordings must not be archived: only configured users are).
- */
-export async function startDemoZoom(db: Database, secrets: SecretBox, port: number): Promise<DemoZoom> {
-  const simulator = await startSimulator({ seed: DEMO_SEED, port });
-  const credentials = simulator.tenants[0]!;
-  const truth = await simulator.control.groundTruth(credentials.accountId);
-  const tenant = await upsertTenant(db, secrets, {
-    id: DEMO_TENANT_ID,
-    name: 'Demo (simulated Zoom account)',
+/** A tenant of a simulated Zoom account: its credentials, its hosts, the cloud-recordings source. */
+export function simulatedTenantInput(id: string, name: string, credentials: SimTenantCredentials, overrides: Partial<TenantInput> = {}): TenantInput {
+  return {
+    id,
+    name,
     zoomAccountId: credentials.accountId,
     zoomClientId: credentials.clientId,
     zoomClientSecret: credentials.clientSecret,
@@ -36,8 +30,19 @@ export async function startDemoZoom(db: Database, secrets: SecretBox, port: numb
     allowedDownloadHosts: [new URL(credentials.downloadBaseUrl).hostname],
     archivingEnabled: false,
     cloudRecordingsEnabled: true,
-    pollIntervalSeconds: 60,
-  });
+    ...overrides,
+  };
+}
+
+/**
+ * The embedded default: a simulated Zoom account and a tenant configured for all of its users but
+ * one (whose recordings must not be archived: only configured users are).
+ */
+export async function startDemoZoom(db: Database, secrets: SecretBox, port: number): Promise<DemoZoom> {
+  const simulator = await startSimulator({ seed: DEMO_SEED, port });
+  const credentials = simulator.tenants[0]!;
+  const truth = await simulator.control.groundTruth(credentials.accountId);
+  const tenant = await upsertTenant(db, secrets, simulatedTenantInput(DEMO_TENANT_ID, 'Demo (simulated Zoom account)', credentials, { pollIntervalSeconds: 60 }));
   const users = truth.users.slice(0, -1);
   for (const user of users) {
     await upsertRecordedUser(db, DEMO_TENANT_ID, {

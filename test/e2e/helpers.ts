@@ -8,6 +8,7 @@ import { listConversations, type Conversation } from '../../src/db/queries/conve
 import { listMediaFiles, type MediaFile } from '../../src/db/queries/media-files.js';
 import { upsertRecordedUser, type RecordedUserInput } from '../../src/db/queries/recorded-users.js';
 import { upsertTenant } from '../../src/db/queries/tenants.js';
+import { simulatedTenantInput } from '../../src/demo/demo-tenant.js';
 import type { TenantSyncTotals } from '../../src/ingest/types.js';
 import { createSecretBox, type SecretBox } from '../../src/security/secrets.js';
 import type { GroundTruth, GroundTruthFile, GroundTruthMeeting, RunningSimulator, SimTenantCredentials } from '../../src/simulator/index.js';
@@ -84,21 +85,9 @@ export async function registerTenant(
   if (!zoom) throw new Error(`the simulator has no tenant #${options.simTenant}`);
   const truth = await sim.control.groundTruth(zoom.accountId);
   const tenantId = `e2e-${uniqueSuffix()}`;
-  await upsertTenant(world.database.db, world.secrets, {
-    id: tenantId,
-    name: `E2E ${zoom.accountId}`,
-    zoomAccountId: zoom.accountId,
-    zoomClientId: zoom.clientId,
-    zoomClientSecret: zoom.clientSecret,
-    webhookSecretToken: zoom.webhookSecretToken,
-    plan: zoom.plan,
-    zoomApiBaseUrl: zoom.apiBaseUrl,
-    zoomOauthTokenUrl: zoom.oauthTokenUrl,
-    allowedDownloadHosts: [new URL(zoom.downloadBaseUrl).hostname],
-    archivingEnabled: false,
-    cloudRecordingsEnabled: true,
+  await upsertTenant(world.database.db, world.secrets, simulatedTenantInput(tenantId, `E2E ${zoom.accountId}`, zoom, {
     options: { deleteAfterArchive: options.deleteAfterArchive ?? false },
-  });
+  }));
   const users: RecordedUserInput[] = [];
   for (const c of options.configure) {
     const user = truth.users[c.index];

@@ -11,6 +11,7 @@ import { openDatabase, type OpenDatabase } from '../../src/db/client.js';
 import { listConversations, type Conversation } from '../../src/db/queries/conversations.js';
 import { upsertRecordedUser } from '../../src/db/queries/recorded-users.js';
 import { upsertTenant } from '../../src/db/queries/tenants.js';
+import { simulatedTenantInput } from '../../src/demo/demo-tenant.js';
 import { mediaFiles } from '../../src/db/schema/media-files.js';
 import { createSecretBox } from '../../src/security/secrets.js';
 import { startSimulator, type GroundTruth, type GroundTruthMeeting, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
@@ -66,21 +67,10 @@ export async function startResilienceWorld(
     const secrets = createSecretBox(secretKey);
     const credentials = sim.tenants[0]!;
     const truth = await sim.control.groundTruth(credentials.accountId);
-    await upsertTenant(database.db, secrets, {
-      id: TENANT_ID,
-      name: 'Resilience (simulated Zoom account)',
-      zoomAccountId: credentials.accountId,
-      zoomClientId: credentials.clientId,
-      zoomClientSecret: credentials.clientSecret,
-      webhookSecretToken: credentials.webhookSecretToken,
-      plan: credentials.plan,
-      zoomApiBaseUrl: options.zoomApiBaseUrl ? await options.zoomApiBaseUrl(sim) : credentials.apiBaseUrl,
-      zoomOauthTokenUrl: credentials.oauthTokenUrl,
-      allowedDownloadHosts: [new URL(credentials.downloadBaseUrl).hostname],
-      archivingEnabled: false,
-      cloudRecordingsEnabled: true,
+    await upsertTenant(database.db, secrets, simulatedTenantInput(TENANT_ID, 'Resilience (simulated Zoom account)', credentials, {
       pollIntervalSeconds: 3600,
-    });
+      ...(options.zoomApiBaseUrl ? { zoomApiBaseUrl: await options.zoomApiBaseUrl(sim) } : {}),
+    }));
     for (const user of truth.users) {
       await upsertRecordedUser(database.db, TENANT_ID, {
         zoomUserId: user.id, email: user.email, name: user.display_name, modality: user.modality, individualAudio: false,
