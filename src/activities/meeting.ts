@@ -9,7 +9,7 @@ import { conversationTypeFor, wantsFile } from '../ingest/file-selection.js';
 import { fromArchive, fromCloudRecording } from '../ingest/listed-files.js';
 import { buildMeetingCdr, foldParticipants, type MeetingRecordedUser } from '../ingest/meeting-cdr.js';
 import type { IngestMeetingInput, MeetingRef } from '../ingest/types.js';
-import { ZoomNotFoundError } from '../zoom/index.js';
+import { ZoomNotFoundError, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
 
@@ -155,7 +155,7 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
   },
 });
 
-async function participantRows(zoom: Awaited<ReturnType<ActivityDeps['zoom']['forTenant']>>, meetingUuid: string) {
+async function participantRows(zoom: ZoomClient, meetingUuid: string) {
   try {
     return await zoom.listPastMeetingParticipants(meetingUuid).toArray();
   } catch (err) {

@@ -4,7 +4,7 @@ import { requireTenant } from '../db/queries/tenants.js';
 import { markSyncFailed, markSyncFinished, markSyncRunning } from '../db/queries/sync-state.js';
 import { meetingIsDone, trackListedFiles } from '../db/queries/media-files.js';
 import { fromArchive, fromCloudRecording, type ListedMeeting } from '../ingest/listed-files.js';
-import type { MeetingRef, MeetingSource, TenantSyncTotals } from '../ingest/types.js';
+import type { MeetingRef, MeetingSource } from '../ingest/types.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
 
@@ -91,17 +91,17 @@ export const createSyncActivities = (deps: ActivityDeps) => ({
   },
 
   /** A checkpoint between continue-as-new runs: the sync is still running. */
-  async saveSyncProgress({ tenantId, source }: { tenantId: string; source: MeetingSource; totals: TenantSyncTotals }): Promise<void> {
+  async saveSyncProgress({ tenantId, source }: { tenantId: string; source: MeetingSource }): Promise<void> {
     await markSyncRunning(deps.db, tenantId, source);
   },
 
-  async finishSync({ tenantId, source, watermark }: { tenantId: string; source: MeetingSource; watermark: string; totals: TenantSyncTotals }): Promise<void> {
+  async finishSync({ tenantId, source, watermark }: { tenantId: string; source: MeetingSource; watermark: string }): Promise<void> {
     await markSyncFinished(deps.db, tenantId, source, { watermark: new Date(watermark) });
   },
 
-  async failSync({ tenantId, source, error }: { tenantId: string; source: MeetingSource; error: string }): Promise<void> {
+  async failSync({ tenantId, source, error, errorType }: { tenantId: string; source: MeetingSource; error: string; errorType?: string }): Promise<void> {
     // Zoom refused the tenant's credentials: ops see it as the tenant's authorization status.
-    const unauthorized = /ZoomAuthError|credentials|unauthori[sz]ed/i.test(error);
+    const unauthorized = errorType === 'ZoomAuthError';
     await markSyncFailed(deps.db, tenantId, source, { error, ...(unauthorized ? { authorizationStatus: 'unauthorized' as const } : {}) });
   },
 });

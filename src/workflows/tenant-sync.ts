@@ -52,16 +52,16 @@ export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTota
 
     if (rest.length > 0) {
       // The history stays small: hand the rest of the listing to a fresh run.
-      await saveSyncProgress({ tenantId, source, totals });
+      await saveSyncProgress({ tenantId, source });
       return await continueAsNew<typeof tenantSync>({ ...input, pending: rest, listedUntil, totals, ...(earliestBlocked ? { earliestBlocked } : {}) });
     }
     // Zoom delivers files late: the next sync lists again from the earliest meeting still open.
     const watermark = earliestBlocked && earliestBlocked < listedUntil ? earliestBlocked : listedUntil;
-    await finishSync({ tenantId, source, watermark, totals });
+    await finishSync({ tenantId, source, watermark });
     return totals;
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    await failSync({ tenantId, source, error: describeFailure(err) });
+    await failSync({ tenantId, source, ...describeFailure(err) });
     throw err;
   }
 }
@@ -117,10 +117,10 @@ async function archiveMeeting(input: TenantSyncInput, meeting: MeetingRef): Prom
   }
 }
 
-/** The root cause of a failure with its type ("ZoomAuthError: ..."), for the sync state ops read. */
-function describeFailure(err: unknown): string {
+/** The root cause of a failure: its type ("ZoomAuthError") and a message for the sync state ops read. */
+function describeFailure(err: unknown): { error: string; errorType?: string } {
   let cause = err;
   while (cause instanceof TemporalFailure && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure && cause.type) return `${cause.type}: ${cause.message}`;
-  return cause instanceof Error ? cause.message : String(cause);
+  if (cause instanceof ApplicationFailure && cause.type) return { error: `${cause.type}: ${cause.message}`, errorType: cause.type };
+  return { error: cause instanceof Error ? cause.message : String(cause) };
 }
