@@ -113,6 +113,8 @@ async function main(): Promise<void> {
               + `${states.some((s) => s.status === 'failed') ? `; sync failed: ${states.map((s) => s.lastError).filter(Boolean).join('; ')}` : ''}`);
           }
         }
+        // Every tenant's first archive is reported: stop polling the database.
+        if (reported.size === tenants.length) clearInterval(progress);
       })().catch((err: Error) => console.error(`progress: ${err.message}`));
     }, 2_000);
     closers.push(async () => clearInterval(progress));
