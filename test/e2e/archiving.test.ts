@@ -1,4 +1,6 @@
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getSyncState } from '../../src/db/queries/sync-state.js';
 import { upsertTenant } from '../../src/db/queries/tenants.js';
 import { simulatedTenantInput } from '../../src/demo/demo-tenant.js';
 import type { TenantSyncTotals } from '../../src/ingest/types.js';
@@ -88,5 +90,24 @@ describe('archiving source', () => {
       workflowId: `sync:${tenant.tenantId}:archiving:again`,
     });
     expect(again).toMatchObject({ meetings: 0, stored: 0 });
+  });
+});
+
+describe('a tenant whose Zoom credentials are wrong', () => {
+  it('fails its sync at once and shows as unauthorized in its sync state', async () => {
+    const tenantId = `${tenant.tenantId}-bad`;
+    await upsertTenant(world.database.db, world.secrets, simulatedTenantInput(tenantId, 'Wrong secret', { ...tenant.zoom, clientSecret: 'not-the-secret' }, {
+      archivingEnabled: true,
+      cloudRecordingsEnabled: false,
+    }));
+    await expect(world.temporal.client.workflow.execute('tenantSync', {
+      args: [{ tenantId, source: 'archiving' }],
+      taskQueue: world.temporal.taskQueue,
+      workflowId: `sync:${tenantId}:archiving`,
+    })).rejects.toBeInstanceOf(WorkflowFailedError);
+    const state = await getSyncState(world.database.db, tenantId, 'archiving');
+    expect(state).toMatchObject({ status: 'failed', authorizationStatus: 'unauthorized' });
+    expect(state?.lastError).toMatch(/^ZoomAuthError: /);
+    expect(state?.lastError).not.toContain('not-the-secret');
   });
 });
