@@ -8,6 +8,7 @@ if [[ -n "${TEMPORAL_CLI_PATH:-}" ]]; then
   echo "$TEMPORAL_CLI_PATH"; exit 0
 fi
 out="$ZA_CACHE_DIR/temporal-cli-$TEMPORAL_CLI_VERSION/temporal"
-go_build_cached github.com/temporalio/cli "$TEMPORAL_CLI_VERSION" ./cmd/temporal "$out" \
-  "-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION#v}"
+go_build_cached github.com/temporalio/cli "$TEMPORAL_CLI_VERSION" "$TEMPORAL_CLI_MIN_GO" ./cmd/temporal "$out" \
+  "-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION#v}" \
+  "set TEMPORAL_CLI_PATH to an installed temporal binary (or TEMPORAL_CLI_DOWNLOAD=1 to download one)"
 echo "$out"

@@ -5,15 +5,19 @@
 source "$(dirname "$0")/lib.sh"
 
 if [[ -n "${DATABASE_URL:-}" ]]; then echo "$DATABASE_URL"; exit 0; fi
+# Where Debian puts the server binaries, one folder per major version; a test points it elsewhere.
+PG_LIB_DIR="${PG_LIB_DIR:-/usr/lib/postgresql}"
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+if ! ls "$PG_LIB_DIR"/*/bin/initdb >/dev/null 2>&1; then
   [[ "$(id -u)" == 0 ]] || die "PostgreSQL is not installed and this is not root: install Debian's 'postgresql' package or set DATABASE_URL"
   need apt-get "PostgreSQL is not installed; install it or set DATABASE_URL"
   say "installing Debian's postgresql package"
+  # shellcheck disable=SC2015 # die if either apt-get fails
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2 \
     || die "apt-get could not install postgresql; install it or set DATABASE_URL"
 fi
-version="$(ls /usr/lib/postgresql | sort -V | tail -1)"
+# shellcheck disable=SC2012 # its entries are version numbers
+version="$(ls "$PG_LIB_DIR" | sort -V | tail -1)"
 need pg_ctlcluster "Debian's postgresql-common is missing; install 'postgresql' or set DATABASE_URL"
 
 if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main"' | grep -q .; then
