@@ -4,10 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ! -d node_modules ]]; then
-  echo "[test] installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-npm-deps.sh
 bash scripts/infra/ensure-all.sh
 
 echo "[test] type check (tsc --noEmit)"
