@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { compareWithStored, digestStream, DigestingStream } from './digest.js';
 import { assertValidKey, InvalidStorageKeyError } from './keys.js';
-import { MediaConflictError, MediaNotFoundError, type MediaStore, type ObjectInfo, type PutOptions, type StoredObject } from './media-store.js';
+import { MediaConflictError, MediaNotFoundError, MediaStoreUnavailableError, type MediaStore, type ObjectInfo, type PutOptions, type StoredObject } from './media-store.js';
 
 // A folder as media store (the embedded default). Each object is written to a hidden temporary
 // file beside its final name, fsynced, then hard-linked into place: link() fails when the name
@@ -34,6 +34,15 @@ export class LocalMediaStore implements MediaStore {
 
   get location(): string {
     return `folder ${this.root}`;
+  }
+
+  async checkWritable(options: { create?: boolean } = {}): Promise<void> {
+    try {
+      if (options.create) await mkdir(this.root, { recursive: true });
+      await access(this.root, constants.W_OK);
+    } catch (err) {
+      throw new MediaStoreUnavailableError(`media folder ${this.root} is not writable: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   private pathOf(key: string): string {

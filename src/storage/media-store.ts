@@ -42,6 +42,11 @@ export interface MediaStore {
   head(key: string): Promise<ObjectInfo | null>;
   /** The stored bytes; rejects with MediaNotFoundError when there is no object. */
   get(key: string): Promise<Readable>;
+  /**
+   * Checked once when a worker starts, so a wrong bucket, endpoint or credentials fail the start
+   * with one clear message rather than every download later. `create` makes a missing bucket or folder.
+   */
+  checkWritable(options?: { create?: boolean }): Promise<void>;
 }
 
 export class MediaStoreError extends Error {
@@ -62,6 +67,11 @@ export class MediaConflictError extends MediaStoreError {
 /** The body was not what was expected (ended early, too long, wrong checksum); nothing was stored. */
 export class MediaIntegrityError extends MediaStoreError {
   override name = 'MediaIntegrityError';
+}
+
+/** The store cannot be used at all (no such bucket, credentials refused, endpoint unreachable). */
+export class MediaStoreUnavailableError extends Error {
+  override name = 'MediaStoreUnavailableError';
 }
 
 export class MediaNotFoundError extends MediaStoreError {

@@ -4,9 +4,11 @@ import { pipeline } from 'node:stream/promises';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   S3Client,
   UploadPartCopyCommand,
@@ -20,6 +22,7 @@ import {
   MediaIntegrityError,
   MediaNotFoundError,
   MediaStoreError,
+  MediaStoreUnavailableError,
   type MediaStore,
   type ObjectInfo,
   type PutOptions,
@@ -93,6 +96,34 @@ export class S3MediaStore implements MediaStore {
 
   get location(): string {
     return `s3://${this.bucket}`;
+  }
+
+  async checkWritable(options: { create?: boolean } = {}): Promise<void> {
+    const where = `bucket '${this.bucket}' at ${await this.endpointName()}`;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 403) throw new MediaStoreUnavailableError(`S3 refused the credentials for ${where} (403): check S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY and the bucket's policy`, { cause: err });
+      if (status === 301) throw new MediaStoreUnavailableError(`S3 ${where} is in another region than S3_REGION (301)`, { cause: err });
+      if (status !== 404) throw new MediaStoreUnavailableError(`S3 ${where} cannot be reached: ${(err as Error).name}: ${(err as Error).message}`, { cause: err });
+      if (!options.create) throw new MediaStoreUnavailableError(`S3 ${where} does not exist: create it, or set S3_CREATE_BUCKET=true to have it created at start`, { cause: err });
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      // Another worker starting at the same time may have created it first.
+      const name = (err as Error).name;
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') {
+        throw new MediaStoreUnavailableError(`could not create S3 ${where}: ${name}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  private async endpointName(): Promise<string> {
+    const endpoint = await this.client.config.endpoint?.();
+    return endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}` : `AWS S3 (${await this.client.config.region()})`;
   }
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<StoredObject> {
