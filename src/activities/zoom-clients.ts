@@ -1,25 +1,46 @@
 import type { Dispatcher } from 'undici';
 import type { Database } from '../db/client.js';
 import { recordApiUsage } from '../db/queries/api-usage.js';
-import { getTenantCredentials, requireTenant } from '../db/queries/tenants.js';
+import { getTenantCredentials, getTenantVersion, requireTenant } from '../db/queries/tenants.js';
 import type { SecretBox } from '../security/secrets.js';
 import { createZoomClient, type ZoomClient } from '../zoom/index.js';
 
 /**
  * One Zoom client per tenant and worker process: its token cache and rate limiter are shared by
- * every activity of the tenant that runs here. Built from the tenant's row on first use.
+ * every activity of the tenant that runs here. Built from the tenant's row on first use, and built
+ * again when the row changes (a rotated secret, another plan, new hosts or proxy), so a running
+ * worker follows `tenants apply` within `freshnessMs` without a restart.
  */
 export interface ZoomClients {
   forTenant(tenantId: string): Promise<ZoomClient>;
   /** Adds the calls counted since the last flush to the tenant's stored API usage. */
   flushUsage(tenantId: string): Promise<void>;
-  /** Drops a tenant's client (its configuration changed). */
-  forget(tenantId: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export function createZoomClients(db: Database, secrets: SecretBox, options: { dispatcher?: Dispatcher } = {}): ZoomClients {
-  const clients = new Map<string, Promise<ZoomClient>>();
+export interface ZoomClientsOptions {
+  dispatcher?: Dispatcher;
+  /** How long a client is used before the tenant's row is checked for changes again. */
+  freshnessMs?: number;
+  now?: () => number;
+}
+
+/** 15 s: a changed secret is used within seconds, at the cost of one indexed read per tenant per 15 s. */
+const DEFAULT_FRESHNESS_MS = 15_000;
+
+interface Entry {
+  client: ZoomClient;
+  /** The tenant row's updated_at the client was built from. */
+  version: number;
+  checkedAt: number;
+}
+
+export function createZoomClients(db: Database, secrets: SecretBox, options: ZoomClientsOptions = {}): ZoomClients {
+  const freshnessMs = options.freshnessMs ?? DEFAULT_FRESHNESS_MS;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  // One refresh per tenant at a time: concurrent activities wait for the same one.
+  const refreshing = new Map<string, Promise<ZoomClient>>();
 
   const build = async (tenantId: string): Promise<ZoomClient> => {
     const tenant = await requireTenant(db, tenantId);
@@ -41,27 +62,47 @@ export function createZoomClients(db: Database, secrets: SecretBox, options: { d
     );
   };
 
+  /** Keeps the old client's counted calls, then lets its in-flight requests (a long download) finish before it closes. */
+  const retire = async (tenantId: string, client: ZoomClient) => {
+    await recordApiUsage(db, tenantId, client.usage.drain());
+    void client.close().catch(() => undefined);
+  };
+
+  const refresh = async (tenantId: string): Promise<ZoomClient> => {
+    const version = (await getTenantVersion(db, tenantId)).getTime();
+    const current = entries.get(tenantId);
+    if (current && current.version === version) {
+      current.checkedAt = now();
+      return current.client;
+    }
+    const client = await build(tenantId);
+    entries.set(tenantId, { client, version, checkedAt: now() });
+    if (current) await retire(tenantId, current.client);
+    return client;
+  };
+
   return {
     forTenant(tenantId) {
-      let client = clients.get(tenantId);
-      if (!client) {
-        client = build(tenantId);
-        clients.set(tenantId, client);
-        client.catch(() => clients.delete(tenantId));
+      const current = entries.get(tenantId);
+      if (current && now() - current.checkedAt < freshnessMs) return Promise.resolve(current.client);
+      let pending = refreshing.get(tenantId);
+      if (!pending) {
+        pending = refresh(tenantId).finally(() => refreshing.delete(tenantId));
+        refreshing.set(tenantId, pending);
       }
-      return client;
+      return pending;
     },
     async flushUsage(tenantId) {
-      const client = clients.get(tenantId);
-      if (client) await recordApiUsage(db, tenantId, (await client).usage.drain());
-    },
-    async forget(tenantId) {
-      const client = clients.get(tenantId);
-      clients.delete(tenantId);
-      if (client) await (await client).close();
+      const entry = entries.get(tenantId);
+      if (entry) await recordApiUsage(db, tenantId, entry.client.usage.drain());
     },
     async close() {
-      for (const tenantId of [...clients.keys()]) await this.forget(tenantId);
+      await Promise.allSettled(refreshing.values());
+      for (const [tenantId, entry] of entries) {
+        entries.delete(tenantId);
+        await recordApiUsage(db, tenantId, entry.client.usage.drain()).catch(() => undefined);
+        await entry.client.close();
+      }
     },
   };
 }

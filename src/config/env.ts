@@ -16,11 +16,15 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().optional(),
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  // Create the bucket at start when it is missing (a fresh MinIO in docker-compose); off: a missing bucket fails the start.
+  S3_CREATE_BUCKET: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 
   // Temporal; when TEMPORAL_ADDRESS is absent `npm start` runs the local dev server.
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('zoom-archiver'),
+  // Temporal Cloud: an API key (the connection then uses TLS).
+  TEMPORAL_API_KEY: z.string().optional(),
 
   // 32 bytes, base64: encrypts Zoom client secrets and webhook secret tokens at rest.
   ARCHIVER_SECRET_KEY: z.string().optional(),

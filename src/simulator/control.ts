@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createRng } from './random.js';
 import { groundTruth, meetingTruth, callTruth } from './ground-truth.js';
 import type { GroundTruth, GroundTruthCall, GroundTruthMeeting } from './ground-truth.js';
@@ -141,6 +142,17 @@ export class SimulatorControl {
     this.state.tokens.revokeAccount(this.state.tenant(accountId).accountId);
   }
 
+  /**
+   * Regenerates the app's client secret, as a Zoom admin does in the Marketplace: the old secret
+   * gets no new token and the tokens issued with it stop working. Returns the new credentials.
+   */
+  async rotateClientSecret(accountId: string): Promise<SimTenantCredentials> {
+    const tenant = this.state.tenant(accountId);
+    tenant.clientSecret = `${tenant.clientSecret.slice(0, 8)}${randomBytes(12).toString('hex')}`;
+    this.state.tokens.revokeAccount(tenant.accountId);
+    return this.credentials(tenant);
+  }
+
   async setWebhookUrl(accountId: string, url: string | null): Promise<void> {
     this.state.tenant(accountId).webhookUrl = url;
   }
@@ -197,6 +209,7 @@ async function dispatch(control: SimulatorControl, key: string, id: string, body
     case 'POST tenants/:id/calls': return control.addPhoneCall(id, body as PhoneCallInput);
     case 'POST tenants/:id/complete-processing': return { completed: await control.completeProcessing(id, body.fileIds as string[] | undefined) };
     case 'POST tenants/:id/revoke-tokens': return control.revokeTokens(id);
+    case 'POST tenants/:id/rotate-client-secret': return control.rotateClientSecret(id);
     case 'PUT tenants/:id/webhook-url': return control.setWebhookUrl(id, (body.url as string | null | undefined) ?? null);
     case 'POST tenants/:id/webhooks': return control.sendWebhook(id, String(body.event), body.payload as WebhookInput | undefined);
     case 'POST tenants/:id/webhook-validation': return control.validateWebhookUrl(id, body.url as string | undefined);

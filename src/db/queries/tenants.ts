@@ -92,6 +92,16 @@ export async function requireTenant(db: Database, tenantId: string): Promise<Ten
   return tenant;
 }
 
+/**
+ * When the tenant's row last changed (any field, a rotated secret included): a worker compares it
+ * with the one its Zoom client was built from, and rebuilds the client when it moved.
+ */
+export async function getTenantVersion(db: Database, tenantId: string): Promise<Date> {
+  const [row] = await db.select({ updatedAt: tenants.updatedAt }).from(tenants).where(eq(tenants.id, tenantId));
+  if (!row) throw new UnknownTenantError(tenantId);
+  return row.updatedAt;
+}
+
 /** Every tenant: the one query not scoped to a tenant, since it is how the tenants are found. */
 export async function listTenants(db: Database): Promise<Tenant[]> {
   return db.select(publicColumns).from(tenants).orderBy(asc(tenants.id));
