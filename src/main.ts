@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parseApiTokens } from './api/auth.js';
 import { createApiServer } from './api/server.js';
 import { readEnv } from './config/env.js';
@@ -12,7 +11,8 @@ import { listTenants } from './db/queries/tenants.js';
 import { listSyncStates } from './db/queries/sync-state.js';
 import { startDemoZoom } from './demo/demo-tenant.js';
 import { startDevServer, type RunningDevServer } from './local/temporal-dev-server.js';
-import { applyTenantSchedules } from './schedules/tenant-schedules.js';
+import { connectClient, connectWorker } from './temporal/connect.js';
+import { prepareNamespace } from './temporal/prepare-namespace.js';
 import { openArchiverDeps } from './workers/archiver-deps.js';
 import { createArchiverWorker } from './workers/worker.js';
 
@@ -75,21 +75,19 @@ async function main(): Promise<void> {
       console.log(`demo tenant '${demo.tenant.id}' on the Zoom simulator at ${demo.simulator.baseUrl}: ${demo.configuredUsers} configured users, ${demo.unconfiguredUsers} left out on purpose`);
     }
 
-    const connection = await NativeConnection.connect({ address });
+    await deps.activities.store.checkWritable({ create: !env.S3_BUCKET || env.S3_CREATE_BUCKET });
+    const { client, connection: clientConnection } = await connectClient(env, address);
+    closers.push(() => clientConnection.close());
+    // The same start-up step as a worker's or the API's: search attributes, schedules from the database.
+    const { schedules } = await prepareNamespace({ connection: clientConnection, client, db: deps.db, taskQueue: env.TEMPORAL_TASK_QUEUE, log: console.log });
+    const connection = await connectWorker(env, address);
     closers.push(() => connection.close());
     const worker = await createArchiverWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: deps.activities });
 
-    const clientConnection = await Connection.connect({ address });
-    closers.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
     const started = Date.now();
     const tenants = await listTenants(deps.db);
-    for (const tenant of tenants) {
-      const changes = await applyTenantSchedules(client, tenant, { taskQueue: env.TEMPORAL_TASK_QUEUE });
-      // Archive at once rather than at the first interval.
-      for (const scheduleId of [...changes.created, ...changes.updated]) await client.schedule.getHandle(scheduleId).trigger();
-      console.log(`tenant '${tenant.id}': schedules ${JSON.stringify(changes)}`);
-    }
+    // Archive at once rather than at the first interval.
+    for (const scheduleId of [...schedules.created, ...schedules.updated, ...schedules.unchanged]) await client.schedule.getHandle(scheduleId).trigger();
 
     const tokens = apiTokens(dataDir);
     const api = createApiServer({ db: deps.db, secrets: deps.secrets, temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE }, apiTokens: tokens.tokens });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Connection, Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { readEnv } from '../config/env.js';
 import { databaseOptionsFromEnv, openDatabase, type Database } from '../db/client.js';
@@ -8,6 +8,8 @@ import { listSyncStates } from '../db/queries/sync-state.js';
 import { getTenant, listTenants } from '../db/queries/tenants.js';
 import { loadSecretBox, type SecretBox } from '../security/secrets.js';
 import { parseApiTokens, requireBearerToken } from './auth.js';
+import { connectClient } from '../temporal/connect.js';
+import { prepareNamespace } from '../temporal/prepare-namespace.js';
 import { registerWebhookRoutes } from './webhooks.js';
 
 export interface ApiServerOptions {
@@ -73,17 +75,20 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   return app;
 }
 
+// Run as a process of its own (docker-compose, API replicas): `npm run api`. Like a worker, it
+// registers missing search attributes and syncs the tenants' schedules before it serves.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const env = readEnv();
   const port = Number(process.env.API_PORT ?? 3000);
   const { db, close } = await openDatabase(databaseOptionsFromEnv(env));
   const secrets = loadSecretBox({ ...(env.ARCHIVER_SECRET_KEY ? { secretKey: env.ARCHIVER_SECRET_KEY } : {}), dataDir: env.DATA_DIR });
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+  const { client, connection } = await connectClient(env);
+  await prepareNamespace({ connection, client, db, taskQueue: env.TEMPORAL_TASK_QUEUE, log: (line) => console.log(`api: ${line}`) });
   const apiTokens = parseApiTokens(process.env.API_TOKENS);
   const app = createApiServer({
     db,
     secrets,
-    temporal: { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), taskQueue: env.TEMPORAL_TASK_QUEUE },
+    temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
     apiTokens,
     logger: true,
   });

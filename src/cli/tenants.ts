@@ -4,9 +4,12 @@ import { readEnv } from '../config/env.js';
 import { applyTenantsFile, loadTenantsFile, TenantsFileError, type ApplyCounts } from '../config/tenants-file.js';
 import { databaseOptionsFromEnv, openDatabase } from '../db/client.js';
 import { loadSecretBox } from '../security/secrets.js';
+import { connectClient } from '../temporal/connect.js';
+import { prepareNamespace } from '../temporal/prepare-namespace.js';
 
 // `tsx src/cli/tenants.ts validate <file>`: checks a tenants file (and that its env secrets are set).
-// `tsx src/cli/tenants.ts apply <file>`: writes it to the database named by DATABASE_URL / DATA_DIR.
+// `tsx src/cli/tenants.ts apply <file>`: writes it to the database named by DATABASE_URL / DATA_DIR,
+// then syncs the schedules on the cluster named by TEMPORAL_ADDRESS.
 
 const USAGE = `usage: tsx src/cli/tenants.ts <validate|apply> <tenants file (.yaml, .yml or .json)>
 
@@ -14,7 +17,9 @@ const USAGE = `usage: tsx src/cli/tenants.ts <validate|apply> <tenants file (.ya
   apply     create or update its tenants and recorded users (idempotent), in one transaction
 
 The database is DATABASE_URL, else the embedded one in DATA_DIR (default ./data); secrets are
-sealed with ARCHIVER_SECRET_KEY, else DATA_DIR/secret.key.`;
+sealed with ARCHIVER_SECRET_KEY, else DATA_DIR/secret.key. With TEMPORAL_ADDRESS set, apply then
+registers missing search attributes and brings every tenant's schedules in line (as
+\`schedules sync\` does); without it, npm start or the next worker to start does that.`;
 
 const counts = (c: ApplyCounts) => `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged`;
 
@@ -46,6 +51,16 @@ export async function runTenantsCli(args: string[], out: (line: string) => void 
     if (summary.notInFile.users.length > 0) {
       const list = summary.notInFile.users.map((u) => `${u.tenantId}/${u.zoomUserId}`).join(', ');
       out(`  note: recorded users in the database but not in the file are still recorded (set enabled: false to stop): ${list}`);
+    }
+    if (!env.TEMPORAL_ADDRESS) {
+      out('  schedules: not synced here (TEMPORAL_ADDRESS is not set); npm start or the next worker to start syncs them');
+      return 0;
+    }
+    const { client, connection } = await connectClient(env);
+    try {
+      await prepareNamespace({ connection, client, db, taskQueue: env.TEMPORAL_TASK_QUEUE, log: (line) => out(`  ${line}`) });
+    } finally {
+      await connection.close();
     }
     return 0;
   } finally {

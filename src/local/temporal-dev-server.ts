@@ -31,6 +31,8 @@ export interface DevServerOptions {
   /** Serve the Web UI on this port. */
   uiPort?: number;
   namespace?: string;
+  /** Register the project's search attributes at start (default); off, the server is like a fresh cluster. */
+  registerSearchAttributes?: boolean;
 }
 
 export interface RunningDevServer {
@@ -42,7 +44,7 @@ export interface RunningDevServer {
   stop(): Promise<void>;
 }
 
-/** Starts the Temporal CLI dev server with the project's search attributes registered. */
+/** Starts the Temporal CLI dev server, with the project's search attributes registered unless told otherwise. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<RunningDevServer> {
   const { executable, version } = temporalCliExecutable();
   const namespace = options.namespace ?? 'default';
@@ -54,7 +56,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
       ...(options.port ? { port: options.port } : {}),
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : { ui: false }),
-      searchAttributes: allSearchAttributes,
+      searchAttributes: options.registerSearchAttributes === false ? [] : allSearchAttributes,
       log: { format: 'pretty', level: 'error' },
     },
   });

@@ -1,12 +1,18 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
-import type { Tenant } from '../db/queries/tenants.js';
+import { createHash } from 'node:crypto';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
+import type { Database } from '../db/client.js';
+import { listTenants, type Tenant } from '../db/queries/tenants.js';
 import type { MeetingSource, TenantSyncInput } from '../ingest/types.js';
 import { syncScheduleId, syncWorkflowId } from '../workflows/ids.js';
 import { ZoomSource, ZoomTenant } from '../workflows/search-attributes.js';
 
-// One Temporal Schedule per tenant and source, made from configuration. Ops own them afterwards:
-// pause, trigger now and backfill in the Web UI or `temporal schedule ...`; applying the
-// configuration again updates the interval and action but leaves a paused schedule paused.
+// One Temporal Schedule per tenant and source, made from the tenant's row in the database. Ops own
+// them afterwards: pause, trigger now and backfill in the Web UI or `temporal schedule ...`.
+// syncSchedules brings every schedule in line with the database: it creates what is missing,
+// updates a changed interval (a paused schedule stays paused) and deletes the schedules of
+// sources turned off and of tenants that are gone (on this deployment's task queue). It is idempotent and safe to run from several
+// processes at once (`tenants apply`, every worker and API replica at start, `schedules sync`):
+// a create that loses the race becomes an update, and an update writes the same content.
 
 const MEETING_SOURCES: MeetingSource[] = ['archiving', 'cloud_recordings'];
 
@@ -22,62 +28,124 @@ export interface ScheduleChanges {
   created: string[];
   updated: string[];
   deleted: string[];
+  unchanged: string[];
 }
+
+const noChanges = (): ScheduleChanges => ({ created: [], updated: [], deleted: [], unchanged: [] });
 
 const enabledSources = (tenant: Tenant): MeetingSource[] =>
   MEETING_SOURCES.filter((s) => (s === 'archiving' ? tenant.archivingEnabled : tenant.cloudRecordingsEnabled));
 
-function scheduleOf(tenant: Tenant, source: MeetingSource, settings: ScheduleSettings): { spec: ScheduleSpec; action: ScheduleOptionsAction } {
+/** `sync:<tenant>:<source>` → its parts, for schedules this module made. */
+function parseScheduleId(scheduleId: string): { tenantId: string; source: MeetingSource } | undefined {
+  const [kind, tenantId, source, ...rest] = scheduleId.split(':');
+  if (kind !== 'sync' || !tenantId || rest.length > 0 || !MEETING_SOURCES.includes(source as MeetingSource)) return undefined;
+  return { tenantId, source: source as MeetingSource };
+}
+
+// The schedule's own memo cannot be updated, so the fingerprint of the configuration a schedule
+// was made from travels in its action's memo: a schedule whose fingerprint matches is left alone.
+const FINGERPRINT_MEMO_KEY = 'scheduleConfig';
+
+function scheduleOf(tenant: Tenant, source: MeetingSource, settings: ScheduleSettings): { spec: ScheduleSpec; action: ScheduleOptionsAction; policies: NonNullable<ScheduleOptions['policies']> } {
   const input: TenantSyncInput = { tenantId: tenant.id, source };
+  const spec: ScheduleSpec = {
+    intervals: [{ every: `${tenant.pollIntervalSeconds}s` }],
+    jitter: `${settings.jitterSeconds ?? Math.min(30, Math.floor(tenant.pollIntervalSeconds / 10))}s`,
+  };
+  const policies = {
+    // Never two syncs of the same tenant and source at once.
+    overlap: ScheduleOverlapPolicy.SKIP,
+    catchupWindow: settings.catchupWindow ?? '10 minutes',
+  };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'tenantSync',
+    // Temporal appends the scheduled time: `sync:<tenant>:<source>-<time>`.
+    workflowId: syncWorkflowId(tenant.id, source),
+    taskQueue: settings.taskQueue,
+    args: [input],
+  };
+  const fingerprint = createHash('sha256').update(JSON.stringify({ spec, policies, action })).digest('hex').slice(0, 16);
   return {
-    spec: {
-      intervals: [{ every: `${tenant.pollIntervalSeconds}s` }],
-      jitter: `${settings.jitterSeconds ?? Math.min(30, Math.floor(tenant.pollIntervalSeconds / 10))}s`,
-    },
+    spec,
+    policies,
     action: {
-      type: 'startWorkflow',
-      workflowType: 'tenantSync',
-      // Temporal appends the scheduled time: `sync:<tenant>:<source>-<time>`.
-      workflowId: syncWorkflowId(tenant.id, source),
-      taskQueue: settings.taskQueue,
-      args: [input],
+      ...action,
       typedSearchAttributes: [
         { key: ZoomTenant, value: tenant.id },
         { key: ZoomSource, value: source },
       ],
+      memo: { [FINGERPRINT_MEMO_KEY]: fingerprint },
     },
   };
 }
 
-/** Creates, updates or deletes the tenant's schedules so they match its configuration. */
+/** Creates, updates or deletes one tenant's schedules so they match its row. */
 export async function applyTenantSchedules(client: Client, tenant: Tenant, settings: ScheduleSettings): Promise<ScheduleChanges> {
-  const changes: ScheduleChanges = { created: [], updated: [], deleted: [] };
+  const changes = noChanges();
   const wanted = enabledSources(tenant);
   for (const source of MEETING_SOURCES) {
     const scheduleId = syncScheduleId(tenant.id, source);
     if (!wanted.includes(source)) {
-      try {
-        await client.schedule.getHandle(scheduleId).delete();
-        changes.deleted.push(scheduleId);
-      } catch (err) {
-        if (!(err instanceof ScheduleNotFoundError)) throw err;
-      }
+      if (await deleteSchedule(client, scheduleId)) changes.deleted.push(scheduleId);
       continue;
     }
-    const { spec, action } = scheduleOf(tenant, source, settings);
-    const policies = {
-      // Never two syncs of the same tenant and source at once.
-      overlap: ScheduleOverlapPolicy.SKIP,
-      catchupWindow: settings.catchupWindow ?? '10 minutes',
-    };
+    const { spec, action, policies } = scheduleOf(tenant, source, settings);
     try {
       await client.schedule.create({ scheduleId, spec, action, policies, memo: { tenant: tenant.id, source } });
       changes.created.push(scheduleId);
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
+      const handle = client.schedule.getHandle(scheduleId);
+      const current = await handle.describe();
+      const currentFingerprint = current.action.type === 'startWorkflow' ? current.action.memo?.[FINGERPRINT_MEMO_KEY] : undefined;
+      if (currentFingerprint === action.memo?.[FINGERPRINT_MEMO_KEY]) {
+        changes.unchanged.push(scheduleId);
+        continue;
+      }
+      // `state` (paused or not, with its note) is carried over from what is there.
+      await handle.update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
       changes.updated.push(scheduleId);
     }
   }
   return changes;
+}
+
+async function deleteSchedule(client: Client, scheduleId: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(scheduleId).delete();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Every tenant's schedules in line with the database, and the schedules of tenants no longer in it deleted. */
+export async function syncSchedules(client: Client, db: Database, settings: ScheduleSettings): Promise<ScheduleChanges> {
+  const changes = noChanges();
+  const tenants = await listTenants(db);
+  for (const tenant of tenants) {
+    const applied = await applyTenantSchedules(client, tenant, settings);
+    for (const kind of Object.keys(changes) as (keyof ScheduleChanges)[]) changes[kind].push(...applied[kind]);
+  }
+  const known = new Set(tenants.map((t) => t.id));
+  for await (const schedule of client.schedule.list()) {
+    const parsed = parseScheduleId(schedule.scheduleId);
+    if (!parsed || known.has(parsed.tenantId)) continue;
+    // Another deployment (staging beside production) may share the namespace: only schedules that
+    // feed this deployment's task queue are ours to delete.
+    const described = await client.schedule.getHandle(schedule.scheduleId).describe();
+    if (described.action.type !== 'startWorkflow' || described.action.taskQueue !== settings.taskQueue) continue;
+    if (await deleteSchedule(client, schedule.scheduleId)) changes.deleted.push(schedule.scheduleId);
+  }
+  return changes;
+}
+
+/** One line per kind of change, for logs and the CLI: `created: sync:acme:archiving; unchanged: 3`. */
+export function describeScheduleChanges(changes: ScheduleChanges): string {
+  const parts = (['created', 'updated', 'deleted'] as const).filter((k) => changes[k].length > 0).map((k) => `${k}: ${changes[k].join(', ')}`);
+  parts.push(`unchanged: ${changes.unchanged.length}`);
+  return parts.join('; ');
 }

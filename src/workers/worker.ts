@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { readEnv } from '../config/env.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { connectClient, connectWorker, temporalAddress } from '../temporal/connect.js';
+import { prepareNamespace } from '../temporal/prepare-namespace.js';
 import { openArchiverDeps } from './archiver-deps.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -28,16 +30,21 @@ export async function createArchiverWorker(options: ArchiverWorkerOptions): Prom
   });
 }
 
-// Run as a process of its own (docker-compose, a fleet of workers): `tsx src/workers/worker.ts`.
+// Run as a process of its own (docker-compose, a fleet of workers): `npm run worker`. Before it
+// polls, it checks the media store, registers missing search attributes and brings the tenants'
+// schedules in line with the database, so a cluster with a tenants file applied archives by itself.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const env = readEnv();
-  const address = env.TEMPORAL_ADDRESS ?? 'localhost:7233';
   const deps = await openArchiverDeps(env);
-  const connection = await NativeConnection.connect({ address });
+  await deps.activities.store.checkWritable({ create: env.S3_CREATE_BUCKET });
+  const { client, connection: clientConnection } = await connectClient(env);
+  await prepareNamespace({ connection: clientConnection, client, db: deps.db, taskQueue: env.TEMPORAL_TASK_QUEUE, log: (line) => console.log(`worker: ${line}`) });
+  await clientConnection.close();
+  const connection = await connectWorker(env);
   const worker = await createArchiverWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: deps.activities });
   process.once('SIGINT', () => worker.shutdown());
   process.once('SIGTERM', () => worker.shutdown());
-  console.log(`worker polling task queue ${env.TEMPORAL_TASK_QUEUE} on ${address} (namespace ${env.TEMPORAL_NAMESPACE})`);
+  console.log(`worker ${worker.options.identity} polling task queue ${env.TEMPORAL_TASK_QUEUE} on ${temporalAddress(env)} (namespace ${env.TEMPORAL_NAMESPACE}), media in ${deps.activities.store.location}`);
   await worker.run();
   await connection.close();
   await deps.close();
