@@ -12,13 +12,14 @@ interface Service {
   environment?: Record<string, string>;
   ports?: string[];
   depends_on?: string[] | Record<string, unknown>;
+  volumes?: string[];
 }
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
 
 describe('docker-compose.yml', () => {
-  it('has Temporal with its Web UI, PostgreSQL, an S3 server, the worker and the API', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'minio', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
+  it('has Temporal with its Web UI, PostgreSQL, an S3 server, the workers, the API and the tenants one-shot', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'minio', 'postgresql', 'temporal', 'temporal-ui', 'tenants', 'worker']);
   });
 
   it('pins every image to a version', () => {
@@ -37,7 +38,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs archiver entry points that exist, configured with settings the archiver reads', () => {
-    for (const name of ['worker', 'api']) {
+    for (const name of ['worker', 'api', 'tenants']) {
       const service = services[name]!;
       expect(service.build, name).toBe('.');
       const entry = service.command?.find((part) => part.endsWith('.ts'));
@@ -47,7 +48,15 @@ describe('docker-compose.yml', () => {
       expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(env.DATABASE_URL).toMatch(/@postgresql:5432\//);
       expect(env.S3_ENDPOINT).toBe('http://minio:9000');
+      // The bucket on a fresh MinIO is created at start: no manual step.
+      expect(readEnv(env).S3_CREATE_BUCKET, name).toBe(true);
     }
+  });
+
+  it('applies the tenants file with the CLI, mounted where its command reads it', () => {
+    const tenants = services.tenants!;
+    expect(tenants.command).toEqual(['npx', 'tsx', 'src/cli/tenants.ts', 'apply', '/config/tenants.yaml']);
+    expect(tenants.volumes).toContain('./tenants.yaml:/config/tenants.yaml:ro');
   });
 
   it('has a Dockerfile that copies what the entry points need', () => {
