@@ -17,6 +17,7 @@ import { createSecretBox } from '../../src/security/secrets.js';
 import { startSimulator, type GroundTruth, type GroundTruthMeeting, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { S3MediaStore, createS3Client } from '../../src/storage/index.js';
 import type { MeetingRef } from '../../src/ingest/types.js';
+import { syncScheduleId } from '../../src/workflows/ids.js';
 import { connectTestTemporal, createTestBucket, createTestDatabase, type TestBucket, type TestDatabase, type TestTemporal } from '../harness/index.js';
 
 // The resilience tests' own world: a simulated Zoom account registered as a tenant on a fresh
@@ -127,15 +128,20 @@ export interface WorkerProcess {
   exited: Promise<string>;
 }
 
-/** `tsx src/workers/worker.ts` as a child process; resolves once it polls its task queue. */
-export async function spawnWorkerProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<WorkerProcess> {
+/**
+ * `tsx src/workers/worker.ts` as a child process; resolves once it polls its task queue. Like any
+ * worker it creates the tenant's schedule when it starts: the tests run their syncs themselves, so
+ * the schedule is paused (a later worker's start keeps it paused) and never fires mid-test.
+ */
+export async function spawnWorkerProcess(world: ResilienceWorld, timeoutMs = 60_000): Promise<WorkerProcess> {
+  const env = world.workerEnv;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/workers/worker.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => { output += b.toString(); });
   child.stderr.on('data', (b: Buffer) => { output += b.toString(); });
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
   const deadline = Date.now() + timeoutMs;
-  while (!output.includes('worker polling')) {
+  while (!/worker \S+ polling task queue/.test(output)) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker process exited before polling:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -143,6 +149,7 @@ export async function spawnWorkerProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  await world.temporal.client.schedule.getHandle(syncScheduleId(TENANT_ID, 'cloud_recordings')).pause('resilience tests run their own syncs');
   return { child, output: () => output, exited };
 }
 

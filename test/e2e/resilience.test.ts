@@ -69,7 +69,7 @@ describe('a worker killed with SIGKILL in the middle of a large download', () =>
     // in flight when the worker dies, and each stall stays well within the 30 s heartbeat timeout.
     await sim.control.setFaults({ slowBody: 1, slowBodyDelayMs: 20_000, targets: 'downloads' });
 
-    const first = await spawnWorkerProcess(world.workerEnv);
+    const first = await spawnWorkerProcess(world);
     processes.push(first);
     const handle = await temporal.client.workflow.start('ingestMeeting', {
       taskQueue: temporal.taskQueue,
@@ -95,7 +95,7 @@ describe('a worker killed with SIGKILL in the middle of a large download', () =>
 
     // The next attempt streams at full speed (after the 30 s heartbeat timeout notices the death).
     await sim.control.setFaults({ slowBody: 0 });
-    const second = await spawnWorkerProcess(world.workerEnv);
+    const second = await spawnWorkerProcess(world);
     processes.push(second);
     const result = await handle.result() as IngestMeetingResult;
 
