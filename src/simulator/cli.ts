@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startSimulator } from './index.js';
 
-/** `npm run sim -- --port <port> --seed <n> --credentials-out <file>`: the simulator as its own process. */
+/** `npm run sim -- --port <port> --seed <n> --credentials-out <file> [--freeze-clock]`: the simulator as its own process. */
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
@@ -10,6 +10,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'credentials-out': { type: 'string' },
     now: { type: 'string' },
+    'freeze-clock': { type: 'boolean', default: false },
     'webhook-url': { type: 'string' },
     users: { type: 'string' },
     days: { type: 'string' },
@@ -25,6 +26,7 @@ const sim = await startSimulator({
   port: Number(values.port),
   seed: Number(values.seed),
   now: values.now,
+  freezeClock: values['freeze-clock'],
   webhookUrl: values['webhook-url'],
   tenants: [{
     users: number(values.users),

@@ -1,26 +1,43 @@
 /**
  * The simulated clock: real time plus an offset that control calls move, so a test can jump to
- * 23:59:59 UTC and watch daily quotas reset without waiting.
+ * 23:59:59 UTC and watch daily quotas reset without waiting. A frozen clock ignores real time
+ * and moves only through `set` and `advance`.
  */
 export class SimClock {
   private offsetMs: number;
+  private readonly createdRealMs = Date.now();
 
-  constructor(start?: Date | string) {
-    this.offsetMs = start === undefined ? 0 : new Date(start).getTime() - Date.now();
+  constructor(start?: Date | string, readonly frozen = false) {
+    const startMs = start === undefined ? this.createdRealMs : new Date(start).getTime();
+    if (Number.isNaN(startMs)) throw new Error(`invalid clock value: ${String(start)}`);
+    this.offsetMs = startMs - this.base();
+  }
+
+  /** The part that moves by itself: real time, or nothing when frozen. */
+  private base(): number {
+    return this.frozen ? 0 : Date.now();
   }
 
   nowMs(): number {
-    return Date.now() + this.offsetMs;
+    return this.base() + this.offsetMs;
   }
 
   now(): Date {
     return new Date(this.nowMs());
   }
 
+  /**
+   * The simulated time as if the clock were not frozen: it moves with real time and with every
+   * set/advance. Per-second rate-limit windows use it, so they still roll under a frozen clock.
+   */
+  runningMs(): number {
+    return this.frozen ? this.offsetMs + (Date.now() - this.createdRealMs) : this.nowMs();
+  }
+
   set(iso: Date | string): void {
     const target = new Date(iso).getTime();
     if (Number.isNaN(target)) throw new Error(`invalid clock value: ${String(iso)}`);
-    this.offsetMs = target - Date.now();
+    this.offsetMs = target - this.base();
   }
 
   advance(ms: number): void {

@@ -5,7 +5,7 @@ import type { GroundTruth, GroundTruthCall, GroundTruthMeeting } from './ground-
 import type { CounterSnapshot } from './counters.js';
 import type { FaultConfig } from './faults.js';
 import { callRecordings, isReady, meetingFiles } from './model.js';
-import type { SimTenant, SimUser } from './model.js';
+import type { FileFaultKind, SimFile, SimTenant, SimUser } from './model.js';
 import { mergeRateLimits } from './rate-limits.js';
 import type { RateLimitConfig, RateLimitOverrides } from './rate-limits.js';
 import type { SimState } from './state.js';
@@ -67,7 +67,42 @@ export class SimulatorControl {
     const meeting = buildMeeting(this.ctx(), tenant, this.additionRng(tenant), input);
     tenant.meetings.push(meeting);
     this.state.indexMeeting(tenant, meeting);
-    return meetingTruth(this.state, meeting, this.state.clock.nowMs());
+    return meetingTruth(this.state, tenant, meeting, this.state.clock.nowMs());
+  }
+
+  /**
+   * Removes a user from the account, as an admin deleting them without transferring their data:
+   * gone from `GET /users`, 404/1001 on every per-user route, and the cloud recordings of the
+   * meetings they hosted deleted with them. Compliance-archive files stay; the ground truth keeps
+   * the user (status 'deleted') and marks their meetings `host_deleted`.
+   */
+  async deleteUser(accountId: string, userId: string): Promise<void> {
+    const tenant = this.state.tenant(accountId);
+    const user = tenant.users.find((u) => u.id === userId);
+    if (!user) throw new Error(`unknown user ${userId} in account ${accountId}`);
+    if (user.status === 'deleted') return;
+    user.status = 'deleted';
+    const nowMs = this.state.clock.nowMs();
+    for (const meeting of tenant.meetings) {
+      if (meeting.external_host || meeting.host_id !== user.id) continue;
+      for (const file of [...meeting.recording_files, ...meeting.participant_audio_files]) {
+        if (file.deletion === 'deleted') continue;
+        file.deletion = 'deleted';
+        file.deleted_time = nowMs;
+      }
+    }
+  }
+
+  /**
+   * Gives one file (by its ground-truth id) a permanent download fault, or clears it with null.
+   * `slowMs` (required for 'slow') is how long a whole download takes in real time.
+   */
+  async setFileFault(accountId: string, fileId: string, fault: FileFaultKind | null, slowMs?: number): Promise<void> {
+    const file = this.findFile(accountId, fileId);
+    if (fault !== null && !FILE_FAULTS.includes(fault)) throw new Error(`unknown file fault ${String(fault)}; one of ${FILE_FAULTS.join(', ')}`);
+    if (fault === 'slow' && (typeof slowMs !== 'number' || !Number.isFinite(slowMs) || slowMs < 0)) throw new Error("fault 'slow' needs slowMs, a number of milliseconds");
+    file.fault = fault;
+    file.faultSlowMs = fault === 'slow' ? (slowMs ?? 0) : 0;
   }
 
   async addPhoneCall(accountId: string, input: PhoneCallInput = {}): Promise<GroundTruthCall> {
@@ -95,6 +130,11 @@ export class SimulatorControl {
 
   async now(): Promise<string> {
     return this.state.clock.now().toISOString();
+  }
+
+  /** Whether the clock stands still between setClock/advanceClock calls (`freezeClock`). */
+  async clockFrozen(): Promise<boolean> {
+    return this.state.clock.frozen;
   }
 
   async setClock(iso: string | Date): Promise<string> {
@@ -169,6 +209,14 @@ export class SimulatorControl {
     return this.webhooks.deliveries();
   }
 
+  private findFile(accountId: string, fileId: string): SimFile {
+    const tenant = this.state.tenant(accountId);
+    const files = [...tenant.meetings.flatMap(meetingFiles), ...tenant.calls.flatMap(callRecordings).map((r) => r.file)];
+    const file = files.find((f) => f.id === fileId);
+    if (!file) throw new Error(`unknown file ${fileId} in account ${accountId}`);
+    return file;
+  }
+
   private ctx(): { seed: number; nowMs: number } {
     return { seed: this.state.seed, nowMs: this.state.clock.nowMs() };
   }
@@ -180,15 +228,24 @@ export class SimulatorControl {
 
 type Body = Record<string, unknown>;
 
+const FILE_FAULTS: readonly FileFaultKind[] = ['html', 'not_found', 'slow', 'size_mismatch'];
+
 /** `/_sim/...` → SimulatorControl. JSON in, JSON out; errors are `{error}` with 400/404. */
 export function controlHttpHandler(control: SimulatorControl): ControlHandler {
   return async (method, path, _query, rawBody) => {
     const body = (rawBody ?? {}) as Body;
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-    const [head, accountId, sub] = parts;
-    const key = `${method} ${head ?? ''}${sub !== undefined ? `/:id/${sub}` : accountId !== undefined ? '/:id' : ''}`;
+    let parts: string[];
     try {
-      const result = await dispatch(control, key, accountId ?? '', body);
+      parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return { status: 400, body: { error: `malformed path /_sim${path}` } };
+    }
+    const [head, accountId, sub, item] = parts;
+    // tenants/{accountId}/{sub}/{item}: e.g. `DELETE tenants/:id/users/:item`.
+    const shape = [head ?? '', accountId !== undefined ? ':id' : null, sub ?? null, item !== undefined ? ':item' : null, parts.length > 4 ? ':more' : null];
+    const key = `${method} ${shape.filter((p) => p !== null).join('/')}`;
+    try {
+      const result = await dispatch(control, key, accountId ?? '', body, item ?? '');
       if (result === NOT_FOUND) return { status: 404, body: { error: `no control operation ${method} /_sim${path}` } };
       return { status: 200, body: result ?? { ok: true } };
     } catch (error) {
@@ -199,12 +256,15 @@ export function controlHttpHandler(control: SimulatorControl): ControlHandler {
 
 const NOT_FOUND = Symbol('not found');
 
-async function dispatch(control: SimulatorControl, key: string, id: string, body: Body): Promise<unknown> {
+async function dispatch(control: SimulatorControl, key: string, id: string, body: Body, item: string): Promise<unknown> {
   switch (key) {
     case 'GET tenants': return control.listTenants();
     case 'POST tenants': return control.addTenant(body as TenantSpec);
     case 'GET tenants/:id/ground-truth': return control.groundTruth(id);
     case 'POST tenants/:id/users': return control.addUser(id, body as UserInput);
+    case 'DELETE tenants/:id/users/:item': return control.deleteUser(id, item);
+    case 'PUT tenants/:id/file-faults/:item': return control.setFileFault(id, item, (body.fault ?? null) as FileFaultKind | null, body.slowMs as number | undefined);
+    case 'DELETE tenants/:id/file-faults/:item': return control.setFileFault(id, item, null);
     case 'POST tenants/:id/meetings': return control.addMeeting(id, body as MeetingInput);
     case 'POST tenants/:id/calls': return control.addPhoneCall(id, body as PhoneCallInput);
     case 'POST tenants/:id/complete-processing': return { completed: await control.completeProcessing(id, body.fileIds as string[] | undefined) };
@@ -214,7 +274,7 @@ async function dispatch(control: SimulatorControl, key: string, id: string, body
     case 'POST tenants/:id/webhooks': return control.sendWebhook(id, String(body.event), body.payload as WebhookInput | undefined);
     case 'POST tenants/:id/webhook-validation': return control.validateWebhookUrl(id, body.url as string | undefined);
     case 'GET webhooks': return control.webhookDeliveries();
-    case 'GET clock': return { now: await control.now() };
+    case 'GET clock': return { now: await control.now(), frozen: await control.clockFrozen() };
     case 'POST clock':
       if (typeof body.advanceMs === 'number') return { now: await control.advanceClock(body.advanceMs) };
       return { now: await control.setClock(String(body.now)) };

@@ -1,7 +1,8 @@
 import { zoomTime } from './clock.js';
 import { mediaKey, mediaSha256 } from './media.js';
-import type { SimFile, SimMeeting, SimParticipant, SimPhoneCall, SimTenant, SimUser } from './model.js';
+import type { FileFaultKind, FileStatus, SimFile, SimMeeting, SimParticipant, SimPhoneCall, SimTenant, SimUser } from './model.js';
 import { callRecordings, fileStatus, meetingFiles } from './model.js';
+import { completeTime, liveArchiveFiles } from './routes/archive.js';
 import { contentType } from './routes/downloads.js';
 import type { SimState } from './state.js';
 
@@ -16,14 +17,19 @@ export interface GroundTruthFile {
   recording_type: string | null;
   file_size: number;
   content_type: string;
-  status: 'completed' | 'processing';
+  /** 'failed' only for archive files made with `archiveFailed`; they are never downloadable. */
+  status: FileStatus;
   deletion: SimFile['deletion'];
   recording_start: string;
   recording_end: string;
   download_url: string;
-  /** SHA-256 (hex) of the exact bytes served at download_url. */
+  /** SHA-256 (hex) of the file's `file_size` bytes, as served at download_url (unless a fault says otherwise). */
   sha256: string;
   participant_email: string | null;
+  /** Permanent download fault set with `setFileFault`; all but `slow` make the file impossible to archive. */
+  fault: FileFaultKind | null;
+  /** With fault `slow`: real milliseconds a whole download takes. */
+  fault_slow_ms: number | null;
 }
 
 export interface GroundTruthParticipant {
@@ -43,6 +49,8 @@ export interface GroundTruthMeeting {
   host_id: string;
   host_email: string;
   external_host: boolean;
+  /** The host was removed from the account (`deleteUser`): their recordings went with them. */
+  host_deleted: boolean;
   start_time: string;
   end_time: string;
   /** Actual length in minutes. */
@@ -52,6 +60,8 @@ export interface GroundTruthMeeting {
   recorded: boolean;
   /** Has compliance-archive files. */
   archived: boolean;
+  /** When the archive completed (Zoom's `complete_time`); null while any archive file is processing, or without archive. */
+  archive_complete_time: string | null;
   files: GroundTruthFile[];
 }
 
@@ -78,11 +88,14 @@ export interface GroundTruthCall {
   }[];
 }
 
+/** A user of the account; status 'deleted' once removed with `deleteUser` (kept here, gone from Zoom's API). */
+export type GroundTruthUser = Pick<SimUser, 'id' | 'email' | 'display_name' | 'status' | 'modality' | 'phone_extension'>;
+
 export interface GroundTruth {
   accountId: string;
   plan: SimTenant['plan'];
   now: string;
-  users: Pick<SimUser, 'id' | 'email' | 'display_name' | 'status' | 'modality' | 'phone_extension'>[];
+  users: GroundTruthUser[];
   meetings: GroundTruthMeeting[];
   calls: GroundTruthCall[];
   /** Conversations that were held but have nothing recorded to archive. */
@@ -111,6 +124,8 @@ async function fileTruth(state: SimState, file: SimFile, nowMs: number): Promise
     download_url: state.downloadUrl(file),
     sha256: await sha256Of(state, file),
     participant_email: file.participant?.email ?? null,
+    fault: file.fault,
+    fault_slow_ms: file.fault === 'slow' ? file.faultSlowMs : null,
   };
 }
 
@@ -118,9 +133,10 @@ function participantTruth(p: SimParticipant): GroundTruthParticipant {
   return { id: p.id, user_id: p.user_id, name: p.name, email: p.email, internal: p.internal, join_time: zoomTime(p.join_time), leave_time: zoomTime(p.leave_time) };
 }
 
-export async function meetingTruth(state: SimState, meeting: SimMeeting, nowMs: number): Promise<GroundTruthMeeting> {
+export async function meetingTruth(state: SimState, tenant: SimTenant, meeting: SimMeeting, nowMs: number): Promise<GroundTruthMeeting> {
   const files: GroundTruthFile[] = [];
   for (const file of meetingFiles(meeting)) files.push(await fileTruth(state, file, nowMs));
+  const complete = liveArchiveFiles(meeting).length > 0 ? completeTime(meeting, nowMs) : null;
   return {
     uuid: meeting.uuid,
     id: meeting.id,
@@ -128,12 +144,14 @@ export async function meetingTruth(state: SimState, meeting: SimMeeting, nowMs: 
     host_id: meeting.host_id,
     host_email: meeting.host_email,
     external_host: meeting.external_host,
+    host_deleted: !meeting.external_host && tenant.users.some((u) => u.id === meeting.host_id && u.status === 'deleted'),
     start_time: zoomTime(meeting.start_time),
     end_time: zoomTime(meeting.end_time),
     duration: Math.round((meeting.end_time - meeting.start_time) / 60_000),
     participants: meeting.participants.map(participantTruth),
     recorded: meeting.recorded,
     archived: meeting.archive_files.length > 0,
+    archive_complete_time: complete === null ? null : zoomTime(complete),
     files,
   };
 }
@@ -172,7 +190,7 @@ export async function groundTruth(state: SimState, accountId: string): Promise<G
   const tenant = state.tenant(accountId);
   const nowMs = state.clock.nowMs();
   const meetings: GroundTruthMeeting[] = [];
-  for (const m of tenant.meetings) meetings.push(await meetingTruth(state, m, nowMs));
+  for (const m of tenant.meetings) meetings.push(await meetingTruth(state, tenant, m, nowMs));
   const calls: GroundTruthCall[] = [];
   for (const c of tenant.calls) calls.push(await callTruth(state, c, nowMs));
   return {

@@ -20,10 +20,11 @@ import { WebhookSender, ZOOM_RETRY_DELAYS_MS } from './webhooks.js';
 export type { SimTenantCredentials } from './control.js';
 export type { SimulatorControl } from './control.js';
 export type { TenantSpec, MeetingInput, FileInput, ParticipantInput, PhoneCallInput, UserInput } from './tenant-generator.js';
+export type { FileFaultKind } from './model.js';
 export type { RateLimitConfig, RateLimitOverrides, PlanLimits } from './rate-limits.js';
 export type { FaultConfig, FaultRates } from './faults.js';
 export type { CounterSnapshot } from './counters.js';
-export type { GroundTruth, GroundTruthMeeting, GroundTruthCall, GroundTruthFile } from './ground-truth.js';
+export type { GroundTruth, GroundTruthMeeting, GroundTruthCall, GroundTruthFile, GroundTruthUser } from './ground-truth.js';
 export type { WebhookDelivery, WebhookInput } from './webhooks.js';
 export { signWebhook } from './webhooks.js';
 
@@ -34,8 +35,10 @@ export interface SimulatorOptions {
   seed?: number;
   /** Default: one demo tenant generated from the seed. */
   tenants?: TenantSpec[];
-  /** Initial simulated clock (default: real now); then advances with real time. */
+  /** Initial simulated clock (default: real now); then advances with real time unless frozen. */
   now?: Date | string;
+  /** The simulated clock stands still; only setClock/advanceClock move it (default false). */
+  freezeClock?: boolean;
   tokenLifetimeSeconds?: number;
   /** Per plan and category; defaults from REFERENCE.md §8. */
   rateLimits?: RateLimitOverrides;
@@ -57,7 +60,7 @@ export interface RunningSimulator {
 export type { Plan };
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const clock = new SimClock(options.now);
+  const clock = new SimClock(options.now, options.freezeClock ?? false);
   const state = new SimState(
     options.seed ?? 1,
     clock,

@@ -1,7 +1,7 @@
 /** The simulator's in-memory world: what exists in each simulated Zoom account. */
 
 export type Plan = 'pro' | 'business';
-export type FileStatus = 'completed' | 'processing';
+export type FileStatus = 'completed' | 'processing' | 'failed';
 export type DeletionState = 'none' | 'trash' | 'deleted';
 export type Modality = 'voice' | 'video' | 'screen';
 
@@ -12,7 +12,8 @@ export interface SimUser {
   last_name: string;
   display_name: string;
   type: 1 | 2; // 1 basic, 2 licensed
-  status: 'active' | 'inactive' | 'pending';
+  /** 'deleted': removed from the account (control `deleteUser`); Zoom no longer knows the id. */
+  status: 'active' | 'inactive' | 'pending' | 'deleted';
   dept: string;
   timezone: string;
   created_at: string;
@@ -39,6 +40,13 @@ export interface SimParticipant {
 
 export type FileKind = 'recording' | 'participant_audio' | 'archive' | 'phone';
 
+/**
+ * A permanent fault of one file's downloads (control `setFileFault`): `html` answers Zoom's HTML
+ * error page, `not_found` a 404, `slow` trickles the body out over `faultSlowMs` of real time,
+ * `size_mismatch` serves one byte fewer than the listed `file_size`.
+ */
+export type FileFaultKind = 'html' | 'not_found' | 'slow' | 'size_mismatch';
+
 export interface SimFile {
   /** Internal id; also Zoom's `id` unless `idless` (Zoom omits id for CC and TIMELINE files). */
   id: string;
@@ -62,6 +70,11 @@ export interface SimFile {
   /** Archive files: one participant's stream. */
   individual: boolean;
   participant: SimParticipant | null;
+  /** Archive files only: processing ended in failure (listed `status: "failed"`, not downloadable). */
+  failed: boolean;
+  fault: FileFaultKind | null;
+  /** With fault `slow`: how long the whole body takes, in real milliseconds. */
+  faultSlowMs: number;
   sha256?: string;
 }
 
@@ -163,8 +176,9 @@ export function isReady(file: SimFile, nowMs: number): boolean {
   return file.readyAtMs <= nowMs;
 }
 
-export function fileStatus(file: SimFile, nowMs: number): 'completed' | 'processing' {
-  return isReady(file, nowMs) ? 'completed' : 'processing';
+export function fileStatus(file: SimFile, nowMs: number): FileStatus {
+  if (!isReady(file, nowMs)) return 'processing';
+  return file.failed ? 'failed' : 'completed';
 }
 
 /** Every downloadable file of a meeting. */

@@ -60,7 +60,11 @@ const HEADER_CATEGORY: Record<Category, string> = {
 export const QPS_MESSAGE = 'You have reached the maximum per-second rate limit for this API. Try again later.';
 export const DAILY_MESSAGE = 'You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.';
 
-/** Fixed windows on the simulated clock, per account, API family and category. */
+/**
+ * Fixed windows on the simulated clock, per account, API family and category. Under a frozen clock
+ * the per-second and per-minute windows still roll with real time (`windowNowMs`), so a client
+ * is not refused forever; the daily quota follows the simulated day.
+ */
 export class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private readonly daily = new Map<string, { day: number; used: number }>();
@@ -68,7 +72,7 @@ export class RateLimiter {
   constructor(public config: RateLimitConfig) {}
 
   /** Counts the call, or says why Zoom would refuse it. */
-  take(accountId: string, plan: Plan, family: ApiFamily, category: Category, nowMs: number): RateLimitRejection | null {
+  take(accountId: string, plan: Plan, family: ApiFamily, category: Category, nowMs: number, windowNowMs = nowMs): RateLimitRejection | null {
     if (!this.config.enabled) return null;
     const limits = this.config[family][plan];
     const sharesDaily = category === 'heavy' || category === 'resource-intensive';
@@ -86,14 +90,14 @@ export class RateLimiter {
     const windowMs = category === 'resource-intensive' ? 60_000 : 1000;
     const limit = perWindow(limits, category);
     const key = `${accountId}|${family}|${category}`;
-    const start = Math.floor(nowMs / windowMs) * windowMs;
+    const start = Math.floor(windowNowMs / windowMs) * windowMs;
     let window = this.windows.get(key);
     if (!window || window.start !== start) {
       window = { start, count: 0 };
       this.windows.set(key, window);
     }
     if (window.count >= limit) {
-      return qps429(category, limit, Math.max(1, Math.ceil((start + windowMs - nowMs) / 1000)));
+      return qps429(category, limit, Math.max(1, Math.ceil((start + windowMs - windowNowMs) / 1000)));
     }
     window.count++;
     if (sharesDaily) day.used++;

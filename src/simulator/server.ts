@@ -6,7 +6,7 @@ import { handleTokenRequest } from './oauth.js';
 import { qps429 } from './rate-limits.js';
 import type { FaultName } from './faults.js';
 import type { SimState } from './state.js';
-import { HTML_ERROR_PAGE, fileHeaders, resolveDownload } from './routes/downloads.js';
+import { DOWNLOAD_NOT_FOUND, HTML_ERROR_PAGE, fileHeaders, resolveDownload } from './routes/downloads.js';
 import type { ApiResult, ApiRoute, StreamBody } from './routes/route.js';
 
 export interface ControlHandler {
@@ -171,7 +171,11 @@ async function serveDownload(deps: ServerDeps, req: IncomingMessage, res: Server
     res.end(req.method === 'HEAD' ? undefined : html);
     return;
   }
-  await sendStream(deps, req, res, 200, fileHeaders(outcome.file), outcome.body, 'downloads');
+  if (outcome.kind === 'not_found') {
+    state.counters.download(0);
+    return sendJson(res, 404, DOWNLOAD_NOT_FOUND);
+  }
+  await sendStream(deps, req, res, 200, fileHeaders(outcome.file), outcome.body, 'downloads', true, outcome.paceMs);
 }
 
 async function serveApi(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams): Promise<void> {
@@ -197,7 +201,7 @@ async function serveApi(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
     state.tokens.revoke(token);
     return sendError(res, invalidToken());
   }
-  const rejection = state.limiter.take(tenant.accountId, tenant.plan, route.family, route.category, nowMs);
+  const rejection = state.limiter.take(tenant.accountId, tenant.plan, route.family, route.category, nowMs, state.clock.runningMs());
   if (rejection) {
     state.counters.rateLimited(rejection.type);
     return sendError(res, new ZoomError(429, 429, rejection.message, rejection.headers));
@@ -220,7 +224,7 @@ async function serveApi(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
     throw error;
   }
   if (result.stream) {
-    await sendStream(deps, req, res, result.status, result.headers ?? {}, result.stream, 'api');
+    await sendStream(deps, req, res, result.status, result.headers ?? {}, result.stream, 'api', true, result.paceMs ?? null);
     return;
   }
   if (result.status === 204 || result.body === undefined) {
@@ -272,13 +276,27 @@ function parseRange(header: string | undefined, length: number): { start: number
   return { start, end };
 }
 
+/** A paced body (a file's `slow` fault) pauses this long between pieces, so progress shows well within a second. */
+const PACE_STEP_MS = 250;
+
+/** Piece boundaries and the pause before each piece: paced, slow (stall before the body and halfway), or one piece. */
+function bodyPieces(start: number, cut: number, paceMs: number | null, slowMs: number | null): { bounds: number[]; pauseMs: number } {
+  if (paceMs !== null && cut > start) {
+    // Never more pieces than bytes; a tiny body under a long pace pauses longer between bytes.
+    const n = Math.max(1, Math.min(Math.ceil(paceMs / PACE_STEP_MS), cut - start));
+    return { bounds: Array.from({ length: n + 1 }, (_, i) => start + Math.floor(((cut - start) * i) / n)), pauseMs: paceMs / n };
+  }
+  if (slowMs !== null) return { bounds: [start, start + Math.floor((cut - start) / 2), cut], pauseMs: slowMs / 2 };
+  return { bounds: [start, cut], pauseMs: 0 };
+}
+
 /**
  * Writes a body with Range support and the body faults: connection reset, truncation, slowness.
- * `ranged` is false for JSON bodies.
+ * `ranged` is false for JSON bodies; `paceMs` spreads the body over that many real milliseconds.
  */
 async function sendStream(
   deps: ServerDeps, req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>,
-  body: StreamBody, target: 'api' | 'downloads', ranged = true,
+  body: StreamBody, target: 'api' | 'downloads', ranged = true, paceMs: number | null = null,
 ): Promise<void> {
   const { state } = deps;
   let start = 0;
@@ -309,12 +327,12 @@ async function sendStream(
   const cut = reset || truncate ? start + Math.floor((end - start) / 2) : end;
   res.writeHead(status, out);
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-  // A slow body stalls before its first byte and again halfway.
-  const pieces = slow ? [start, start + Math.floor((cut - start) / 2), cut] : [start, cut];
+  const { bounds, pauseMs } = bodyPieces(start, cut, paceMs, slow ? state.faults.config.slowBodyDelayMs : null);
   let sent = 0;
-  for (let i = 0; i + 1 < pieces.length; i++) {
-    if (slow) await sleep(state.faults.config.slowBodyDelayMs / 2);
-    const stream = body.open(pieces[i] ?? start, pieces[i + 1] ?? cut);
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    if (pauseMs > 0) await sleep(pauseMs);
+    if (res.destroyed) return;
+    const stream = body.open(bounds[i] ?? start, bounds[i + 1] ?? cut);
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (res.destroyed) { stream.destroy(); return; }
       sent += chunk.length;

@@ -77,10 +77,10 @@ export class SimState {
   }
 }
 
-/** GET /users/{userId} and friends accept a user id or an email address. */
+/** GET /users/{userId} and friends accept a user id or an email address; deleted users are gone. */
 export function findUser(tenant: SimTenant, idOrEmail: string): SimUser | undefined {
   const needle = idOrEmail.toLowerCase();
-  return tenant.users.find((u) => u.id === idOrEmail || u.email.toLowerCase() === needle);
+  return tenant.users.find((u) => u.status !== 'deleted' && (u.id === idOrEmail || u.email.toLowerCase() === needle));
 }
 
 /**

@@ -97,7 +97,7 @@ export interface UserInput {
   email?: string;
   firstName?: string;
   lastName?: string;
-  status?: SimUser['status'];
+  status?: Exclude<SimUser['status'], 'deleted'>;
   modality?: Modality;
   phoneExtension?: number | null;
 }
@@ -185,6 +185,9 @@ export function buildFile(ctx: GeneratorContext, tenant: SimTenant, rng: Rng, ow
     downloadKey: downloadKey(ctx.seed, tenant.accountId, id),
     individual: owner.participant !== undefined,
     participant: owner.participant ?? null,
+    failed: false,
+    fault: null,
+    faultSlowMs: 0,
   };
 }
 
@@ -220,6 +223,13 @@ export interface MeetingInput {
   individualAudio?: boolean;
   /** Archive files (default: tenant archiving on and the meeting recorded or externally hosted). */
   archive?: boolean;
+  /** Minutes after the meeting's end at which its archive files are ready (default 5 to 40, random). */
+  archiveCompleteDelayMinutes?: number;
+  /**
+   * Archive files whose processing fails (listed `status: "failed"` once the archive completes):
+   * true for all of them, or a list of file types, e.g. `['MP4']`.
+   */
+  archiveFailed?: boolean | string[];
   processing?: boolean;
   transcript?: boolean;
   chat?: boolean;
@@ -307,7 +317,8 @@ function participantsFor(
 export function buildMeeting(ctx: GeneratorContext, tenant: SimTenant, rng: Rng, input: MeetingInput): SimMeeting {
   const external = input.externalHost ?? false;
   const activeUsers = tenant.users.filter((u) => u.status === 'active');
-  const hostUser = external ? undefined : input.hostId ? tenant.users.find((u) => u.id === input.hostId) : rng.pick(activeUsers.length > 0 ? activeUsers : tenant.users);
+  const existing = tenant.users.filter((u) => u.status !== 'deleted');
+  const hostUser = external ? undefined : input.hostId ? existing.find((u) => u.id === input.hostId) : rng.pick(activeUsers.length > 0 ? activeUsers : existing);
   if (!external && !hostUser) throw new Error(`unknown host ${String(input.hostId)} in account ${tenant.accountId}`);
   const host = hostUser
     ? { id: hostUser.id, name: hostUser.display_name, email: hostUser.email, internal: true }
@@ -377,12 +388,14 @@ export function buildMeeting(ctx: GeneratorContext, tenant: SimTenant, rng: Rng,
       }
     }
   }
-  if (input.archive ?? (tenant.archiving && (recorded || external))) addArchiveFiles(ctx, tenant, rng, meeting);
+  if (input.archive ?? (tenant.archiving && (recorded || external))) addArchiveFiles(ctx, tenant, rng, meeting, input);
   return meeting;
 }
 
-function addArchiveFiles(ctx: GeneratorContext, tenant: SimTenant, rng: Rng, meeting: SimMeeting): void {
-  const readyAt = new Date(meeting.end_time + rng.int(5, 40) * MINUTE).toISOString();
+function addArchiveFiles(ctx: GeneratorContext, tenant: SimTenant, rng: Rng, meeting: SimMeeting, input: MeetingInput): void {
+  // The random delay is drawn either way, so setting it leaves every other generated value unchanged.
+  const randomDelay = rng.int(5, 40);
+  const readyAt = new Date(meeting.end_time + (input.archiveCompleteDelayMinutes ?? randomDelay) * MINUTE).toISOString();
   const whole = { kind: 'archive' as const, startMs: meeting.start_time, endMs: meeting.end_time, namePrefix: meeting.topic };
   meeting.archive_files.push(buildFile(ctx, tenant, rng, whole, { file_type: 'MP4', readyAt }));
   meeting.archive_files.push(buildFile(ctx, tenant, rng, whole, { file_type: 'M4A', readyAt }));
@@ -390,6 +403,9 @@ function addArchiveFiles(ctx: GeneratorContext, tenant: SimTenant, rng: Rng, mee
     meeting.archive_files.push(buildFile(ctx, tenant, rng, { kind: 'archive', startMs: p.join_time, endMs: p.leave_time, participant: p, namePrefix: p.name }, { file_type: 'M4A', readyAt }));
   }
   meeting.archive_files.push(buildFile(ctx, tenant, rng, whole, { file_type: 'CHAT_MESSAGE', readyAt }));
+  const failed = input.archiveFailed ?? false;
+  const fails = Array.isArray(failed) ? (f: SimFile): boolean => failed.some((t) => t.toUpperCase() === f.file_type) : (): boolean => failed;
+  for (const file of meeting.archive_files) file.failed = fails(file);
 }
 
 /** One phone call to add; anything left out is generated. */

@@ -20,6 +20,14 @@ function schemaOf(file: string, path: string): unknown {
   return schema;
 }
 
+type WebhookSpec = { webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }> };
+function webhookSchemaOf(file: string, event: string): unknown {
+  const spec = JSON.parse(readFileSync(new URL(file, SPEC_DIR), 'utf8')) as WebhookSpec;
+  const schema = spec.webhooks[event]?.post.requestBody.content['application/json']?.schema;
+  if (!schema) throw new Error(`no schema for ${event} in ${file}`);
+  return schema;
+}
+
 /**
  * Known, documented deviations (REFERENCE.md), repaired here and nowhere else:
  * - recording-file `status` is only "completed" in the REST enum, but Zoom reports "processing"
@@ -46,11 +54,13 @@ const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 ajv.addFormat('email', (value: string) => value === '' || EMAIL.test(value));
 
-function violations(file: string, path: string, body: unknown): ErrorObject[] {
-  const validate = ajv.compile(repairSpec(schemaOf(file, path)) as object);
+function violations(file: string, path: string, body: unknown, schema: unknown = schemaOf(file, path)): ErrorObject[] {
+  const validate = ajv.compile(repairSpec(schema) as object);
   validate(body);
   return validate.errors ?? [];
 }
+
+const describeErrors = (errors: ErrorObject[]): string[] => errors.map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
 
 let sim: RunningSimulator;
 let t: SimTenantCredentials;
@@ -64,18 +74,25 @@ beforeAll(async () => {
   });
   t = sim.tenants[0]!;
   token = await getToken(t);
+  // The scenario controls: a deleted user, failed and late archives, an external host with a configured participant.
+  const initial = await sim.control.groundTruth(t.accountId);
+  const active = initial.users.filter((u) => u.status === 'active');
+  await sim.control.deleteUser(t.accountId, active[1]!.id);
+  await sim.control.addMeeting(t.accountId, { hostId: active[0]!.id, start_time: '2026-03-08T09:00:00Z', durationMinutes: 40, participants: 2, archiveFailed: ['MP4', 'CHAT_MESSAGE'] });
+  await sim.control.addMeeting(t.accountId, { hostId: active[0]!.id, start_time: '2026-03-05T09:00:00Z', durationMinutes: 40, archiveCompleteDelayMinutes: 3 * 1440 });
+  await sim.control.addMeeting(t.accountId, { externalHost: true, start_time: '2026-03-08T11:00:00Z', durationMinutes: 30, participants: [{ userId: active[0]!.id }, { name: 'Guest', email: 'guest@elsewhere.example.org' }] });
   truth = await sim.control.groundTruth(t.accountId);
 });
 afterAll(async () => sim.close());
 
 function hostWithRecordings(): string {
-  return truth.meetings.find((m) => m.recorded && m.files.length > 0)!.host_id;
+  return truth.meetings.find((m) => m.recorded && !m.host_deleted && m.files.length > 0)!.host_id;
 }
 
 const cases: [string, string, string, () => string][] = [
   ['users-endpoints.json', '/users', 'GET /users', () => '/users?status=active&page_size=300'],
   ['meetings-endpoints.json', '/users/{userId}/recordings', 'GET /users/{userId}/recordings', () => `/users/${hostWithRecordings()}/recordings?from=2026-03-05&to=2026-03-10&page_size=300`],
-  ['meetings-endpoints.json', '/meetings/{meetingId}/recordings', 'GET /meetings/{meetingId}/recordings', () => `/meetings/${encodeUuid(truth.meetings.find((m) => m.recorded && m.files.some((f) => f.kind === 'participant_audio'))!.uuid)}/recordings?include_fields=download_access_token`],
+  ['meetings-endpoints.json', '/meetings/{meetingId}/recordings', 'GET /meetings/{meetingId}/recordings', () => `/meetings/${encodeUuid(truth.meetings.find((m) => m.recorded && !m.host_deleted && m.files.some((f) => f.kind === 'participant_audio'))!.uuid)}/recordings?include_fields=download_access_token`],
   ['meetings-endpoints.json', '/archive_files', 'GET /archive_files', () => '/archive_files?from=2026-03-04T00:00:00Z&to=2026-03-10T12:00:00Z&page_size=300'],
   ['meetings-endpoints.json', '/past_meetings/{meetingUUID}/archive_files', 'GET /past_meetings/{meetingUUID}/archive_files', () => `/past_meetings/${encodeUuid(truth.meetings.find((m) => m.archived)!.uuid)}/archive_files`],
   ['meetings-endpoints.json', '/past_meetings/{meetingId}', 'GET /past_meetings/{meetingId}', () => `/past_meetings/${encodeUuid(truth.meetings.find((m) => !m.external_host)!.uuid)}`],
@@ -96,13 +113,24 @@ describe('conformance with Zoom OpenAPI specs', () => {
   it.each(cases)('%s %s', async (file, specPath, _name, url) => {
     const res = await api(t, token, url());
     expect(res.status).toBe(200);
-    const errors = violations(file, specPath, res.body);
-    expect(errors.map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`)).toEqual([]);
+    expect(describeErrors(violations(file, specPath, res.body))).toEqual([]);
   });
 
-  it('covers the processing and id-less files the widened enum exists for', async () => {
+  it('recording.archive_files_completed for an externally hosted meeting (no host_id) matches the webhook spec', async () => {
+    const external = truth.meetings.find((m) => m.external_host && m.archived)!;
+    const delivery = await sim.control.sendWebhook(t.accountId, 'recording.archive_files_completed', { meetingUuid: external.uuid, url: 'http://127.0.0.1:1/unused' });
+    const body = JSON.parse(delivery.body) as { payload: { object: Record<string, unknown> } };
+    expect(body.payload.object.host_id).toBeUndefined();
+    const schema = webhookSchemaOf('meetings-webhooks.json', 'recording.archive_files_completed');
+    expect(describeErrors(violations('meetings-webhooks.json', 'recording.archive_files_completed', body, schema))).toEqual([]);
+  });
+
+  it('covers the processing and id-less files the widened enum exists for, and the scenario controls', async () => {
     const statuses = truth.meetings.flatMap((m) => m.files).map((f) => f.status);
     expect(statuses).toContain('processing');
+    expect(statuses).toContain('failed');
     expect(truth.meetings.flatMap((m) => m.files).some((f) => f.idless)).toBe(true);
+    expect(truth.meetings.some((m) => m.host_deleted)).toBe(true);
+    expect(truth.meetings.some((m) => m.external_host && m.archived)).toBe(true);
   });
 });

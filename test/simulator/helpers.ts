@@ -60,3 +60,14 @@ export function encodeUuid(uuid: string): string {
   const once = encodeURIComponent(uuid);
   return uuid.startsWith('/') || uuid.includes('//') ? encodeURIComponent(once) : once;
 }
+
+/** A call to the simulator's `/_sim` control API over HTTP; throws unless it answers `expect` (default 200). */
+export async function simControl<T = JsonBody>(sim: { baseUrl: string }, method: string, path: string, body?: unknown, expectStatus = 200): Promise<T> {
+  const res = await fetch(`${sim.baseUrl}/_sim${path}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (res.status !== expectStatus) throw new Error(`${method} /_sim${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}

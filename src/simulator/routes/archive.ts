@@ -10,12 +10,12 @@ import { checkWindow, dateOrDateTimeParam, enumParam, sevenDaysAfter } from './q
 import { noContent, ok } from './route.js';
 import type { ApiRoute } from './route.js';
 
-function liveArchiveFiles(meeting: SimMeeting): SimFile[] {
+export function liveArchiveFiles(meeting: SimMeeting): SimFile[] {
   return meeting.archive_files.filter((f) => f.deletion === 'none');
 }
 
-/** The archive is complete when its last file is; until then `complete_time` is "". */
-function completeTime(meeting: SimMeeting, nowMs: number): number | null {
+/** The archive is complete when its last file is (failed files count as done); until then `complete_time` is "". */
+export function completeTime(meeting: SimMeeting, nowMs: number): number | null {
   const files = liveArchiveFiles(meeting);
   if (files.some((f) => !isReady(f, nowMs))) return null;
   return Math.max(meeting.end_time, ...files.map((f) => f.readyAtMs));
@@ -130,9 +130,9 @@ export const archiveRoutes: ApiRoute[] = [
         total_records: meetings.length,
         statistic_by_file_extension: { mp4_file_count: count('MP4'), m4a_file_count: count('M4A'), txt_file_count: count('TXT'), json_file_count: count('JSON'), vtt_file_count: count('VTT') },
         statistic_by_file_status: {
-          processing_file_count: files.filter((f) => !isReady(f, nowMs)).length,
-          completed_file_count: files.filter((f) => isReady(f, nowMs)).length,
-          failed_file_count: 0,
+          processing_file_count: files.filter((f) => fileStatus(f, nowMs) === 'processing').length,
+          completed_file_count: files.filter((f) => fileStatus(f, nowMs) === 'completed').length,
+          failed_file_count: files.filter((f) => fileStatus(f, nowMs) === 'failed').length,
         },
       });
     },

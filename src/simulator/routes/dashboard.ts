@@ -112,14 +112,20 @@ function renderQosParticipant(meeting: SimMeeting, p: SimParticipant, index: num
   };
 }
 
-/** `{meetingId}` of a dashboard or past-meeting route: an ended (or, for live, running) meeting hosted here. */
-export function dashboardMeeting(ctx: ApiContext, paramName: string, type: DashboardType = 'past'): SimMeeting {
+const dashboardNotFound = (): ZoomError => new ZoomError(404, 3001, 'Meeting ID is invalid or has not ended.');
+
+/**
+ * `{meetingId}` of a dashboard or past-meeting route: an ended (or, for live, running) meeting
+ * hosted here. Meetings hosted outside the account are unknown (404/3001).
+ */
+export function dashboardMeeting(ctx: ApiContext, paramName: string, type: DashboardType = 'past', notFound: (id: string) => ZoomError = dashboardNotFound): SimMeeting {
   const hosted = ctx.tenant.meetings.filter((m) => !m.external_host);
-  const meeting = findMeeting(hosted, decodeMeetingParam(ctx.rawParams[paramName] ?? ''), ctx.nowMs);
-  if (!meeting) throw new ZoomError(404, 3001, 'Meeting ID is invalid or has not ended.');
+  const id = decodeMeetingParam(ctx.rawParams[paramName] ?? '');
+  const meeting = findMeeting(hosted, id, ctx.nowMs);
+  if (!meeting) throw notFound(id);
   if (meeting.start_time < ctx.nowMs - 365 * DAY) throw new ZoomError(400, 12702, 'Can not access a meeting a year ago.');
   const ended = meeting.end_time <= ctx.nowMs;
-  if (type === 'live' ? ended : !ended) throw new ZoomError(404, 3001, 'Meeting ID is invalid or has not ended.');
+  if (type === 'live' ? ended : !ended) throw notFound(id);
   return meeting;
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { ZoomError } from '../errors.js';
 import { mediaKey, MediaStream } from '../media.js';
 import { isReady } from '../model.js';
@@ -20,9 +21,16 @@ export const HTML_ERROR_PAGE = '<!DOCTYPE html><html lang="en"><head><meta chars
   + '<body><div class="error-page"><h1>This recording does not exist.</h1>'
   + '<p>The recording may have been deleted, or you do not have permission to view it.</p></div></body></html>';
 
+/** The file's bytes; with fault `size_mismatch` one byte fewer than `file_size` (still a prefix of the true bytes). */
 export function mediaBody(state: SimState, file: SimFile): StreamBody {
   const key = mediaKey(state.seed, file.id);
-  return { length: file.file_size, open: (start, end) => new MediaStream(key, start, end) };
+  const length = file.fault === 'size_mismatch' ? Math.max(0, file.file_size - 1) : file.file_size;
+  return { length, open: (start, end) => new MediaStream(key, start, end) };
+}
+
+/** Real milliseconds over which the body is paced (fault `slow`), or null. */
+export function bodyPaceMs(file: SimFile): number | null {
+  return file.fault === 'slow' ? file.faultSlowMs : null;
 }
 
 /** Whether the token in the header or `?access_token=` may read this file. */
@@ -33,19 +41,26 @@ function authorised(state: SimState, ref: FileRef, req: IncomingMessage, query: 
   return check.meetingUuid === null || check.meetingUuid === ref.meeting?.uuid;
 }
 
+/** Failed archive files download like deleted ones. */
 export function downloadable(ref: FileRef | undefined, nowMs: number): ref is FileRef {
-  return ref !== undefined && ref.file.deletion === 'none' && isReady(ref.file, nowMs);
+  return ref !== undefined && ref.file.deletion === 'none' && isReady(ref.file, nowMs) && !ref.file.failed;
 }
 
 export type DownloadOutcome =
   | { kind: 'html' }
-  | { kind: 'file'; file: SimFile; body: StreamBody };
+  | { kind: 'not_found' }
+  | { kind: 'file'; file: SimFile; body: StreamBody; paceMs: number | null };
+
+/** Body of a download refused with fault `not_found` (code as REFERENCE §9's 3301; the download host's wording is unconfirmed). */
+export const DOWNLOAD_NOT_FOUND = { code: 3301, message: 'This recording does not exist.' };
 
 /** /rec/download/…, /rec/webhook_download/…, /rec/archive/download/… */
 export function resolveDownload(state: SimState, key: string, req: IncomingMessage, query: URLSearchParams, nowMs: number): DownloadOutcome {
   const ref = state.fileByKey(key);
   if (!downloadable(ref, nowMs) || ref.file.kind === 'phone' || !authorised(state, ref, req, query, nowMs)) return { kind: 'html' };
-  return { kind: 'file', file: ref.file, body: mediaBody(state, ref.file) };
+  if (ref.file.fault === 'html') return { kind: 'html' };
+  if (ref.file.fault === 'not_found') return { kind: 'not_found' };
+  return { kind: 'file', file: ref.file, body: mediaBody(state, ref.file), paceMs: bodyPaceMs(ref.file) };
 }
 
 export function fileHeaders(file: SimFile): Record<string, string> {
@@ -61,10 +76,14 @@ export const phoneDownloadRoutes: ApiRoute[] = [
     method: 'GET', template: '/phone/recording/download/{fileId}', family: 'phone', category: 'medium', allowQueryToken: true,
     handler: ({ state, tenant, params, nowMs }): ApiResult => {
       const ref = state.fileByKey(params.fileId ?? '');
-      if (!downloadable(ref, nowMs) || ref.file.kind !== 'phone' || ref.tenant !== tenant) {
+      if (!downloadable(ref, nowMs) || ref.file.kind !== 'phone' || ref.tenant !== tenant || ref.file.fault === 'not_found') {
         throw new ZoomError(400, 404, 'File does not exist.');
       }
-      return { status: 200, headers: fileHeaders(ref.file), stream: mediaBody(state, ref.file) };
+      if (ref.file.fault === 'html') {
+        const html = Buffer.from(HTML_ERROR_PAGE);
+        return { status: 200, headers: { 'Content-Type': 'text/html;charset=utf-8' }, stream: { length: html.length, open: (start, end) => Readable.from([html.subarray(start, end)]) } };
+      }
+      return { status: 200, headers: fileHeaders(ref.file), stream: mediaBody(state, ref.file), paceMs: bodyPaceMs(ref.file) };
     },
   },
 ];

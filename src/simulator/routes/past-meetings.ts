@@ -1,14 +1,20 @@
 import { zoomTime } from '../clock.js';
+import { ZoomError } from '../errors.js';
+import type { SimMeeting } from '../model.js';
 import { paginate, readPaging } from '../paging.js';
 import { dashboardMeeting } from './dashboard.js';
 import { ok } from './route.js';
-import type { ApiRoute } from './route.js';
+import type { ApiContext, ApiRoute } from './route.js';
+
+/** The past-meeting routes word their 404/3001 as the spec does: "Meeting does not exist: {meetingId}." */
+const pastMeeting = (ctx: ApiContext): SimMeeting =>
+  dashboardMeeting(ctx, 'meetingId', 'past', (id) => new ZoomError(404, 3001, `Meeting does not exist: ${id}.`));
 
 export const pastMeetingRoutes: ApiRoute[] = [
   {
     method: 'GET', template: '/past_meetings/{meetingId}', family: 'meetings', category: 'light',
     handler: (ctx) => {
-      const m = dashboardMeeting(ctx, 'meetingId');
+      const m = pastMeeting(ctx);
       const host = ctx.tenant.users.find((u) => u.id === m.host_id);
       return ok({
         id: m.id, uuid: m.uuid, host_id: m.host_id, type: m.type, topic: m.topic,
@@ -24,7 +30,7 @@ export const pastMeetingRoutes: ApiRoute[] = [
   {
     method: 'GET', template: '/past_meetings/{meetingId}/instances', family: 'meetings', category: 'medium',
     handler: (ctx) => {
-      const latest = dashboardMeeting(ctx, 'meetingId');
+      const latest = pastMeeting(ctx);
       const instances = ctx.tenant.meetings
         .filter((m) => m.id === latest.id && !m.external_host && m.end_time <= ctx.nowMs)
         .sort((a, b) => a.start_time - b.start_time);
@@ -34,7 +40,7 @@ export const pastMeetingRoutes: ApiRoute[] = [
   {
     method: 'GET', template: '/past_meetings/{meetingId}/participants', family: 'meetings', category: 'medium',
     handler: (ctx) => {
-      const m = dashboardMeeting(ctx, 'meetingId');
+      const m = pastMeeting(ctx);
       const paging = readPaging(ctx.state.pages, `/past_meetings/${m.uuid}/participants`, ctx.tenant.accountId, ctx.query, ctx.nowMs);
       const page = paginate(ctx.state.pages, m.participants, paging, ctx.nowMs);
       return ok({

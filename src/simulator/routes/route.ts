@@ -27,6 +27,8 @@ export interface ApiResult {
   body?: unknown;
   headers?: Record<string, string>;
   stream?: StreamBody;
+  /** Pace the stream over this many real milliseconds (a file's `slow` fault). */
+  paceMs?: number | null;
 }
 
 export interface ApiRoute {
