@@ -160,6 +160,16 @@ export class ZoomClient {
     await this.http.call({ method: 'DELETE', path: `/meetings/${encodeMeetingId(meetingUuid)}/recordings`, query: { action: 'trash' }, family: 'meetings', category: 'light' });
   }
 
+  /** Moves one file of a meeting instance to the trash (recoverable for 30 days). */
+  async trashRecordingFile(meetingUuid: string, fileId: string): Promise<void> {
+    await this.http.call({ method: 'DELETE', path: `/meetings/${encodeMeetingId(meetingUuid)}/recordings/${encodeURIComponent(fileId)}`, query: { action: 'trash' }, family: 'meetings', category: 'light' });
+  }
+
+  /** Deletes a meeting instance's compliance archive (every archive file of it; there is no per-file delete). */
+  async deleteMeetingArchive(meetingUuid: string): Promise<void> {
+    await this.http.call({ method: 'DELETE', path: `/past_meetings/${encodeMeetingId(meetingUuid)}/archive_files`, family: 'meetings', category: 'light' });
+  }
+
   /** Archived meetings (compliance archiving) between two instants, in ≤ 7-day windows. */
   listArchiveFiles(range: { from: Date; to: Date; queryDateType?: 'meeting_start_time' | 'archive_complete_time'; overlapMs?: number; pageSize?: number }): Listing<ArchiveMeeting> {
     const windows = timeWindows(range.from, range.to, { maxMs: ARCHIVE_WINDOW_MS, overlapMs: range.overlapMs ?? 0 });

@@ -12,8 +12,11 @@ import { parseRetryAfter, type Clock } from './rate-limiter.js';
 
 export interface DownloadRequest {
   url: string;
-  /** Zoom's `file_size`: the truth the download is checked against. */
-  expectedSize: number;
+  /**
+   * Zoom's `file_size`: the truth the download is checked against. Absent for files Zoom lists
+   * without a size (CC, TIMELINE): the response's Content-Length is held to instead.
+   */
+  expectedSize?: number;
   /** Resume from this byte (sent as `Range: bytes=offset-`, answered 206). */
   offset?: number;
   /** A webhook's `download_token` (24 h) instead of the tenant's access token. */
@@ -26,8 +29,8 @@ export interface DownloadResult {
   /** The file's bytes from `offset` on; errors with ZoomDownloadIntegrityError if it cannot deliver them all. */
   stream: Readable;
   contentType: string | undefined;
-  /** Bytes this stream will deliver (expectedSize - offset). */
-  contentLength: number;
+  /** Bytes this stream will deliver (expectedSize - offset); unknown when neither Zoom nor the response said. */
+  contentLength?: number;
 }
 
 export interface DownloaderOptions {
@@ -54,14 +57,18 @@ export class Downloader {
 
   async download(req: DownloadRequest): Promise<DownloadResult> {
     const offset = req.offset ?? 0;
-    if (!Number.isInteger(req.expectedSize) || req.expectedSize < 0 || !Number.isInteger(offset) || offset < 0 || offset > req.expectedSize) {
-      throw new RangeError(`invalid download range: offset ${offset} of expected size ${req.expectedSize}`);
+    const given = req.expectedSize;
+    if ((given !== undefined && (!Number.isInteger(given) || given < 0 || offset > given)) || !Number.isInteger(offset) || offset < 0) {
+      throw new RangeError(`invalid download range: offset ${offset} of expected size ${given}`);
     }
     const first = await this.open(req, offset);
+    const declared = headerValue(first.res.headers, 'content-length');
+    // Without Zoom's size, a body is whole when it ends at its own Content-Length (or, lacking one, when it ends).
+    const expectedSize = given ?? (declared !== undefined ? offset + Number(declared) : undefined);
     return {
-      stream: Readable.from(this.bytes(req, offset, first.res.body, first.endpoint), { objectMode: false }),
+      stream: Readable.from(this.bytes({ ...req, expectedSize }, offset, first.res.body, first.endpoint), { objectMode: false }),
       contentType: first.contentType,
-      contentLength: req.expectedSize - offset,
+      ...(expectedSize !== undefined ? { contentLength: expectedSize - offset } : {}),
     };
   }
 
@@ -76,12 +83,12 @@ export class Downloader {
       try {
         for await (const chunk of body as AsyncIterable<Buffer>) {
           received += chunk.length;
-          if (received > req.expectedSize) {
+          if (req.expectedSize !== undefined && received > req.expectedSize) {
             throw new ZoomDownloadIntegrityError({ ...details, problem: `more bytes than file_size ${req.expectedSize}`, bytesReceived: received });
           }
           yield chunk;
         }
-        if (received === req.expectedSize) return;
+        if (received === req.expectedSize || req.expectedSize === undefined) return;
         failure = new Error(`body ended at byte ${received}`);
       } catch (e) {
         if (e instanceof ZoomDownloadIntegrityError) throw e;
@@ -126,7 +133,7 @@ export class Downloader {
         const problem = checkHeaders(status, res.headers, contentType, offset, req.expectedSize);
         if (problem) {
           await res.body.dump();
-          throw new ZoomDownloadIntegrityError({ ...details, problem, bytesReceived: offset });
+          throw new ZoomDownloadIntegrityError({ ...details, problem: problem.problem, bytesReceived: offset, retryable: !problem.permanent });
         }
         return { res, contentType, endpoint };
       }
@@ -181,20 +188,26 @@ export class Downloader {
   }
 }
 
-/** Why a 200/206 answer is not the file we asked for, or undefined when it is. */
-export function checkHeaders(status: number, headers: Dispatcher.ResponseData['headers'], contentType: string | undefined, offset: number, expectedSize: number): string | undefined {
+/**
+ * Why a 200/206 answer is not the file we asked for, or undefined when it is. `permanent`: asking
+ * again cannot help (an HTML page where the file should be).
+ */
+export function checkHeaders(status: number, headers: Dispatcher.ResponseData['headers'], contentType: string | undefined, offset: number, expectedSize: number | undefined): { problem: string; permanent: boolean } | undefined {
   // Zoom quirk: a deleted or unauthorised download answers 200 with an HTML page.
-  if (contentType !== undefined && /^text\/html/i.test(contentType.trim())) return `answered ${contentType} instead of the file`;
-  if (offset > 0 && status !== 206) return `asked for bytes ${offset}- but got HTTP ${status} (Range ignored)`;
+  if (contentType !== undefined && /^text\/html/i.test(contentType.trim())) {
+    return { problem: `answered ${contentType} instead of the file (Zoom's page for a deleted or inaccessible recording)`, permanent: true };
+  }
+  const found = (problem: string) => ({ problem, permanent: false });
+  if (offset > 0 && status !== 206) return found(`asked for bytes ${offset}- but got HTTP ${status} (Range ignored)`);
   const lengthHeader = headerValue(headers, 'content-length');
-  if (lengthHeader !== undefined && Number(lengthHeader) !== expectedSize - offset) {
-    return `content-length ${lengthHeader} differs from file_size ${expectedSize}${offset > 0 ? ` minus offset ${offset}` : ''}`;
+  if (expectedSize !== undefined && lengthHeader !== undefined && Number(lengthHeader) !== expectedSize - offset) {
+    return found(`content-length ${lengthHeader} differs from file_size ${expectedSize}${offset > 0 ? ` minus offset ${offset}` : ''}`);
   }
   if (status === 206) {
     const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(headerValue(headers, 'content-range') ?? '');
-    if (!m) return 'partial answer without a readable Content-Range';
-    if (Number(m[1]) !== offset) return `partial answer starts at byte ${m[1]}, asked for ${offset}`;
-    if (m[3] !== '*' && Number(m[3]) !== expectedSize) return `file is ${m[3]} bytes, file_size says ${expectedSize}`;
+    if (!m) return found('partial answer without a readable Content-Range');
+    if (Number(m[1]) !== offset) return found(`partial answer starts at byte ${m[1]}, asked for ${offset}`);
+    if (expectedSize !== undefined && m[3] !== '*' && Number(m[3]) !== expectedSize) return found(`file is ${m[3]} bytes, file_size says ${expectedSize}`);
   }
   return undefined;
 }

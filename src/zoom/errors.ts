@@ -164,17 +164,21 @@ export class ZoomBadResponseError extends ZoomError {
   }
 }
 
-/** A download that is not the file: HTML page, wrong size, truncated. Retry (resume) may help. */
+/**
+ * A download that is not the file: wrong size, truncated (a retry or resume may help), or an HTML
+ * page where the file should be (`retryable: false`: Zoom answers so for a deleted recording).
+ */
 export class ZoomDownloadIntegrityError extends ZoomError {
   readonly type = 'ZoomDownloadIntegrityError';
-  readonly retryable = true;
+  readonly retryable: boolean;
   readonly problem: string;
   /** Bytes of the file delivered so far (offset included): resume from here. */
   readonly bytesReceived: number | undefined;
-  constructor(details: ZoomErrorDetails & { problem: string; bytesReceived?: number }) {
+  constructor(details: ZoomErrorDetails & { problem: string; bytesReceived?: number; retryable?: boolean }) {
     super(`Zoom download for tenant "${details.tenant}" failed its integrity check: ${details.problem}`, details);
     this.problem = details.problem;
     this.bytesReceived = details.bytesReceived;
+    this.retryable = details.retryable ?? true;
   }
   protected override extraJSON(): Record<string, unknown> {
     return { problem: this.problem, bytesReceived: this.bytesReceived };
