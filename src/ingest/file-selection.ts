@@ -13,6 +13,8 @@ export interface FileFacts {
 export interface UserModality {
   modality: Modality;
   individualAudio: boolean;
+  /** Names the user's own individual archive files (the archiving API names them by email). */
+  email?: string;
 }
 
 const AUDIO_TYPES = new Set(['M4A', 'MP3']);
@@ -20,7 +22,12 @@ const VIDEO_TYPES = new Set(['MP4']);
 
 export function wantsFile(user: UserModality, file: FileFacts): boolean {
   const type = file.fileType.toUpperCase();
-  if (file.participantZoomUserId !== null) return user.individualAudio && AUDIO_TYPES.has(type);
+  if (file.participantZoomUserId !== null) {
+    // The user's own individual recording (all a meeting hosted outside the account may hold of them).
+    const own = user.email !== undefined && file.participantZoomUserId.toLowerCase() === user.email.toLowerCase();
+    if (own) return AUDIO_TYPES.has(type) || (VIDEO_TYPES.has(type) && user.modality !== 'voice');
+    return user.individualAudio && AUDIO_TYPES.has(type);
+  }
   if (VIDEO_TYPES.has(type)) return user.modality !== 'voice';
   // Audio, chat, transcripts, captions and the other text files are kept for every recorded user.
   return true;

@@ -9,7 +9,10 @@ export interface ArchiveSummary {
   filesStored: number;
   bytesStored: number;
   filesPending: number;
+  /** Files that could not be archived: listed with their reasons by GET /api/tenants/:tenant/files?state=failed. */
   filesFailed: number;
+  /** Files deliberately not archived, each with its reason (not wanted by the users' modalities, no download URL, ...). */
+  filesSkipped: number;
 }
 
 /** What the archive holds for a tenant: the start-up summary and the status API. */
@@ -24,6 +27,7 @@ export async function archiveSummary(db: Database, tenantId: string): Promise<Ar
       bytes: sql<number>`coalesce(sum(${mediaFiles.storedSize}) filter (where ${mediaFiles.state} = 'stored'), 0)::bigint`,
       pending: sql<number>`count(*) filter (where ${mediaFiles.state} = 'pending')::int`,
       failed: sql<number>`count(*) filter (where ${mediaFiles.state} = 'failed')::int`,
+      skipped: sql<number>`count(*) filter (where ${mediaFiles.state} = 'skipped')::int`,
     })
     .from(mediaFiles)
     .where(and(eq(mediaFiles.tenantId, tenantId)));
@@ -34,5 +38,6 @@ export async function archiveSummary(db: Database, tenantId: string): Promise<Ar
     bytesStored: Number(files?.bytes ?? 0),
     filesPending: files?.pending ?? 0,
     filesFailed: files?.failed ?? 0,
+    filesSkipped: files?.skipped ?? 0,
   };
 }

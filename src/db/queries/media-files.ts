@@ -1,12 +1,12 @@
-import { and, asc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import { mediaFiles, type MediaFileState } from '../schema/index.js';
+import { mediaFiles, type MediaFileState, type SkipReason } from '../schema/index.js';
 import { forTenant } from './upsert.js';
 
 export type MediaFile = typeof mediaFiles.$inferSelect;
 export type MediaFileInput = Omit<
   typeof mediaFiles.$inferInsert,
-  'id' | 'tenantId' | 'state' | 'storedSize' | 'sha256' | 'storedAt' | 'lastError' | 'createdAt' | 'updatedAt'
+  'id' | 'tenantId' | 'state' | 'storedSize' | 'sha256' | 'storedAt' | 'lastError' | 'skipReason' | 'createdAt' | 'updatedAt'
 >;
 
 export class UntrackedMediaFileError extends Error {
@@ -83,16 +83,21 @@ export interface ListedFileInput {
   recordingType: string | null;
   participantZoomUserId: string | null;
   recordingStartedAt: Date;
-  zoomSize: number;
+  /** Null where Zoom gives no size (CC, TIMELINE). */
+  zoomSize: number | null;
   zoomStatus: string;
-  downloadUrl: string;
+  downloadUrl: string | null;
   storageKey: string;
+  /** Set when the listing already says it cannot be archived (no download URL): tracked as skipped. */
+  skipReason?: SkipReason;
+  /** Set when Zoom itself reports the file failed: tracked as failed with this reason. */
+  failure?: string;
 }
 
 /**
- * Tracks the files a listing returned for one meeting. A file seen before keeps its state; one
- * not yet stored takes Zoom's latest status, size and download URL (a file that was processing
- * has its final size only once it completes).
+ * Tracks the files a listing returned for one meeting. A file seen before keeps its state (unless
+ * Zoom now reports a waiting one failed); one not yet stored takes Zoom's latest status, size and
+ * download URL (a file that was processing has its final size only once it completes).
  */
 export async function trackListedFiles(db: Database, tenantId: string, meetingUuid: string, files: readonly ListedFileInput[]): Promise<void> {
   if (files.length === 0) return;
@@ -100,13 +105,19 @@ export async function trackListedFiles(db: Database, tenantId: string, meetingUu
     tenantId,
     db
       .insert(mediaFiles)
-      .values(files.map((f) => ({ ...f, tenantId, sourcePlatform: 'Zoom Meeting' as const, platformCallId: meetingUuid })))
+      .values(files.map(({ failure, ...f }) => ({
+        ...f, tenantId, sourcePlatform: 'Zoom Meeting' as const, platformCallId: meetingUuid,
+        ...(f.skipReason ? { state: 'skipped' as const } : failure ? { state: 'failed' as const, lastError: failure } : {}),
+      })))
       .onConflictDoUpdate({
         target: [mediaFiles.tenantId, mediaFiles.zoomFileId],
         set: {
           zoomStatus: sql`excluded.zoom_status`,
           zoomSize: sql`excluded.zoom_size`,
           downloadUrl: sql`excluded.download_url`,
+          // A waiting file that Zoom now reports failed becomes a visible failure.
+          state: sql`case when ${mediaFiles.state} = 'pending' and excluded.state = 'failed' then excluded.state else ${mediaFiles.state} end`,
+          lastError: sql`case when ${mediaFiles.state} = 'pending' and excluded.state = 'failed' then excluded.last_error else ${mediaFiles.lastError} end`,
           updatedAt: sql`now()`,
         },
         setWhere: ne(mediaFiles.state, 'stored'),
@@ -114,24 +125,24 @@ export async function trackListedFiles(db: Database, tenantId: string, meetingUu
   );
 }
 
-/** True when every tracked file of the meeting is stored or not needed, and none is still processing. */
-export async function meetingIsDone(db: Database, tenantId: string, meetingUuid: string): Promise<boolean> {
-  const [open] = await db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(mediaFiles)
-    .where(and(
-      eq(mediaFiles.tenantId, tenantId),
-      eq(mediaFiles.platformCallId, meetingUuid),
-      notInArray(mediaFiles.state, ['stored', 'skipped']),
-    ));
-  return (open?.count ?? 0) === 0;
-}
-
-/** Marks files no recorded user of their meeting needs (by modality); a stored file stays stored. */
-export async function markFilesSkipped(db: Database, tenantId: string, zoomFileIds: readonly string[]): Promise<void> {
+/** Marks files that are deliberately not archived, with the reason; a stored file stays stored. */
+export async function markFilesSkipped(db: Database, tenantId: string, zoomFileIds: readonly string[], reason: SkipReason): Promise<void> {
   if (zoomFileIds.length === 0) return;
   await db
     .update(mediaFiles)
-    .set({ state: 'skipped', updatedAt: new Date() })
+    .set({ state: 'skipped', skipReason: reason, updatedAt: new Date() })
     .where(and(eq(mediaFiles.tenantId, tenantId), inArray(mediaFiles.zoomFileId, [...zoomFileIds]), ne(mediaFiles.state, 'stored')));
+}
+
+/**
+ * Puts a failed file back to pending so the next ingest of its meeting tries it again (support's
+ * retry, a recovery). Returns the file, or undefined when the tenant has no failed file by that id.
+ */
+export async function reopenFailedFile(db: Database, tenantId: string, zoomFileId: string): Promise<MediaFile | undefined> {
+  const [file] = await db
+    .update(mediaFiles)
+    .set({ state: 'pending', lastError: null, updatedAt: new Date() })
+    .where(and(eq(mediaFiles.tenantId, tenantId), eq(mediaFiles.zoomFileId, zoomFileId), eq(mediaFiles.state, 'failed')))
+    .returning();
+  return file;
 }

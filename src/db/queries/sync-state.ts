@@ -32,17 +32,21 @@ export async function markSyncRunning(db: Database, tenantId: string, source: Sy
 }
 
 /**
- * Ends a sync. The watermark only moves forward: a slow sync that finishes after a faster, later
- * one cannot pull it back and make the next sync list everything again.
+ * Ends a sync; with `error`, as finished with errors (some users could not be listed). The
+ * watermark only moves forward: a slow sync that finishes after a faster, later one cannot pull it
+ * back and make the next sync list everything again.
  */
 export async function markSyncFinished(
   db: Database,
   tenantId: string,
   source: SyncSource,
-  result: { watermark: Date; at?: Date },
+  result: { watermark: Date; at?: Date; error?: string },
 ): Promise<SyncState> {
   const at = result.at ?? new Date();
-  const done = { status: 'finished' as const, lastAttemptAt: at, lastSuccessAt: at, authorizationStatus: 'authorized' as const, lastError: null };
+  const done = {
+    status: result.error ? 'finished_with_errors' as const : 'finished' as const,
+    lastAttemptAt: at, lastSuccessAt: at, authorizationStatus: 'authorized' as const, lastError: result.error ?? null,
+  };
   const [state] = await forTenant(
     tenantId,
     db

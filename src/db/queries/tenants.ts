@@ -32,7 +32,12 @@ export const tenantInputSchema = z.object({
   phoneEnabled: z.boolean().default(false),
   pollIntervalSeconds: z.number().int().positive().default(300),
   internalNumberPatterns: z.array(z.string().refine(isRegExp, 'must be a valid regular expression')).default([]),
-  options: z.object({ deleteAfterArchive: z.boolean().default(false) }).default({ deleteAfterArchive: false }),
+  options: z.object({
+    deleteAfterArchive: z.boolean().default(false),
+    fileRetryHours: z.number().positive().max(168).optional(),
+    deleteGraceHours: z.number().min(0).max(24 * 30).optional(),
+    deleteDryRun: z.boolean().optional(),
+  }).default({ deleteAfterArchive: false }),
 });
 export type TenantInput = z.input<typeof tenantInputSchema>;
 

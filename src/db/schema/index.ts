@@ -4,3 +4,4 @@ export * from './conversations.js';
 export * from './media-files.js';
 export * from './sync.js';
 export * from './reconciliation.js';
+export * from './meetings.js';

@@ -5,10 +5,24 @@ import { tenantColumn } from './tenants.js';
 
 // Zoom delivers files late and in segments, so archiving is tracked per Zoom file, not per meeting.
 
-// `skipped`: not needed by the modalities of the meeting's recorded users (an MP4 of a voice-only user).
+// `skipped`: deliberately not archived, with the reason in skip_reason (SKIP_REASONS). `failed`: a
+// visible dead end (its reason in last_error) that no sync retries by itself; support retries it.
 export const MEDIA_FILE_STATES = ['pending', 'stored', 'failed', 'skipped'] as const;
 export type MediaFileState = (typeof MEDIA_FILE_STATES)[number];
 export const mediaFileState = pgEnum('media_file_state', MEDIA_FILE_STATES);
+
+/** Why a listed file is not archived: every listed file has a row, and a skipped one says why. */
+export const SKIP_REASONS = {
+  /** No recorded user's modality needs it (the MP4 of a voice-only user, unwanted per-participant audio). */
+  notWantedByModality: 'not_wanted_by_modality',
+  /** Zoom lists it without a download URL. */
+  noDownloadUrl: 'no_download_url',
+  /** A file type that is not a recording (e.g. a summary Zoom only links to). */
+  unsupportedType: 'unsupported_type',
+  /** None of the meeting's participants is a configured user. */
+  noRecordedUser: 'no_recorded_user',
+} as const;
+export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
 
 export const mediaFiles = pgTable(
   'media_files',
@@ -37,6 +51,9 @@ export const mediaFiles = pgTable(
     state: mediaFileState('state').notNull().default('pending'),
     storedAt: instant('stored_at'),
     lastError: text('last_error'),
+    skipReason: text('skip_reason').$type<SkipReason>(),
+    // When delete-after-archive moved Zoom's copy of this verified file to Zoom's trash.
+    trashedInZoomAt: instant('trashed_in_zoom_at'),
     ...lifecycleDates,
   },
   (t) => [

@@ -8,7 +8,9 @@ export const SYNC_SOURCES = ['archiving', 'cloud_recordings', 'phone'] as const;
 export type SyncSource = (typeof SYNC_SOURCES)[number];
 export const syncSource = pgEnum('sync_source', SYNC_SOURCES);
 
-export const SYNC_STATUSES = ['running', 'finished', 'failed'] as const;
+// `finished_with_errors`: everything that could be listed was handed over, but some users could not be
+// listed (their windows stay open); see user_listing_states.
+export const SYNC_STATUSES = ['running', 'finished', 'finished_with_errors', 'failed'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 export const syncStatus = pgEnum('sync_status', SYNC_STATUSES);
 
@@ -32,6 +34,27 @@ export const syncStates = pgTable(
     ...lifecycleDates,
   },
   (t) => [primaryKey({ name: 'sync_states_pk', columns: [t.tenantId, t.source] })],
+);
+
+/**
+ * Per recorded user and source, for listings made user by user (a user's cloud recordings): one
+ * user Zoom no longer knows (deleted, a typo in the tenants file) is recorded here with Zoom's
+ * answer and listed again from `listedUntil` once fixed, while every other user moves on.
+ */
+export const userListingStates = pgTable(
+  'user_listing_states',
+  {
+    tenantId: tenantColumn(),
+    source: syncSource('source').notNull(),
+    zoomUserId: text('zoom_user_id').notNull(),
+    // The end of this user's last complete listing: the next one starts there (minus Zoom's overlap).
+    listedUntil: instant('listed_until'),
+    lastListedAt: instant('last_listed_at'),
+    lastError: text('last_error'),
+    lastErrorAt: instant('last_error_at'),
+    ...lifecycleDates,
+  },
+  (t) => [primaryKey({ name: 'user_listing_states_pk', columns: [t.tenantId, t.source, t.zoomUserId] })],
 );
 
 export const apiFamily = pgEnum('api_family', API_FAMILIES);

@@ -14,6 +14,12 @@ export const modality = pgEnum('modality', MODALITIES);
 export interface TenantOptions {
   /** Move a meeting's recordings to Zoom's trash once every file is verified in storage. */
   deleteAfterArchive: boolean;
+  /** How long a file is retried before it is marked failed (default: DEFAULT_FILE_RETRY_HOURS). */
+  fileRetryHours?: number;
+  /** Delete-after-archive waits this long after a meeting ends, so late files are still archived (default 24). */
+  deleteGraceHours?: number;
+  /** Delete-after-archive only logs what it would trash. */
+  deleteDryRun?: boolean;
 }
 
 /** A tenant slug: also the first segment of every storage key, so it must be path-safe. */
