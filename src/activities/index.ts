@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps.js';
+import { createDeleteAfterArchiveActivities } from './delete-after-archive.js';
 import { createMeetingActivities } from './meeting.js';
 import { createSyncActivities } from './sync.js';
 
@@ -7,6 +8,7 @@ import { createSyncActivities } from './sync.js';
 export const createActivities = (deps: ActivityDeps) => ({
   ...createSyncActivities(deps),
   ...createMeetingActivities(deps),
+  ...createDeleteAfterArchiveActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

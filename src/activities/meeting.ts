@@ -6,6 +6,8 @@ import { listRecordedUsers, type RecordedUser } from '../db/queries/recorded-use
 import { requireTenant } from '../db/queries/tenants.js';
 import type { ConversationParticipant } from '../db/schema/conversations.js';
 import { conversationTypeFor, wantsFile } from '../ingest/file-selection.js';
+import { SKIP_REASONS } from '../db/schema/media-files.js';
+import { DEFAULT_FILE_RETRY_HOURS } from '../workflows/retry-policies.js';
 import { fromArchive, fromCloudRecording } from '../ingest/listed-files.js';
 import { buildMeetingCdr, foldParticipants, type MeetingRecordedUser } from '../ingest/meeting-cdr.js';
 import type { IngestMeetingInput, MeetingRef } from '../ingest/types.js';
@@ -23,6 +25,8 @@ export interface MeetingPlan {
   processing: number;
   mediaLengthSeconds: number | null;
   deleteAfterArchive: boolean;
+  /** How long each file is retried before it is marked failed. */
+  fileRetryHours: number;
 }
 
 /** Heartbeats carry the bytes streamed so far; a stalled download stops heartbeating and is retried. */
@@ -52,13 +56,19 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
         }
 
         const participants = foldParticipants(await participantRows(zoom, meeting.uuid));
+        // A meeting hosted outside the account has no participants for us (Zoom answers 404/3001):
+        // a configured user is recognised by their own individual archive files (named by email).
+        const individualOwners = new Set(files.filter((f) => f.participantZoomUserId !== null).map((f) => f.participantZoomUserId!.toLowerCase()));
         const recordedUsers = users.flatMap((user) => {
           const asParticipant = participants.find((p) => p.zoomUserId === user.zoomUserId || (p.email && p.email.toLowerCase() === user.email.toLowerCase()));
-          if (!asParticipant && user.zoomUserId !== meeting.hostId) return [];
+          const hasOwnFiles = input.source === 'archiving' && individualOwners.has(user.email.toLowerCase());
+          if (!asParticipant && !hasOwnFiles && user.zoomUserId !== meeting.hostId) return [];
           return [recordedUser(user, asParticipant)];
         });
+        const fileRetryHours = tenant.options.fileRetryHours ?? DEFAULT_FILE_RETRY_HOURS;
         if (recordedUsers.length === 0) {
-          return { recordedUsers, participants, filesToArchive: [], alreadyStored: 0, processing: 0, mediaLengthSeconds: null, deleteAfterArchive: false };
+          await markFilesSkipped(deps.db, tenantId, files.filter((f) => f.state === 'pending').map((f) => f.zoomFileId), SKIP_REASONS.noRecordedUser);
+          return { recordedUsers, participants, filesToArchive: [], alreadyStored: 0, processing: 0, mediaLengthSeconds: null, deleteAfterArchive: false, fileRetryHours };
         }
 
         const modalities = users.filter((u) => recordedUsers.some((r) => r.zoomUserId === u.zoomUserId));
@@ -70,16 +80,18 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
           files = await listMediaFiles(deps.db, tenantId, { platformCallId: meeting.uuid });
         }
         const wanted = files.filter((f) => modalities.some((u) => wantsFile(u, f)));
-        await markFilesSkipped(deps.db, tenantId, files.filter((f) => !wanted.includes(f) && f.state !== 'stored').map((f) => f.zoomFileId));
-        const open = wanted.filter((f) => f.state !== 'stored');
+        await markFilesSkipped(deps.db, tenantId, files.filter((f) => !wanted.includes(f) && f.state === 'pending').map((f) => f.zoomFileId), SKIP_REASONS.notWantedByModality);
+        // Failed files are a dead end until support retries them; skipped ones say why they are not here.
+        const open = wanted.filter((f) => f.state === 'pending');
         return {
           recordedUsers,
           participants,
           filesToArchive: open.filter((f) => f.zoomStatus === 'completed').map((f) => f.zoomFileId),
-          alreadyStored: wanted.length - open.length,
+          alreadyStored: wanted.filter((f) => f.state === 'stored').length,
           processing: open.filter((f) => f.zoomStatus !== 'completed').length,
           mediaLengthSeconds: meeting.durationMinutes > 0 ? meeting.durationMinutes * 60 : null,
           deleteAfterArchive: tenant.options.deleteAfterArchive,
+          fileRetryHours,
         };
       } finally {
         await deps.zoom.flushUsage(tenantId);
@@ -95,26 +107,30 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
       if (file.state === 'stored' && file.sha256 && file.storedSize !== null) {
         return { alreadyStored: true, size: file.storedSize, sha256: file.sha256 };
       }
-      if (!file.downloadUrl || file.zoomSize === null) throw new Error(`media file '${zoomFileId}' of tenant '${tenantId}' has no download URL or size from Zoom`);
+      if (!file.downloadUrl) throw new MissingDownloadUrlError(tenantId, zoomFileId);
 
       // An earlier attempt may have stored the object and died before recording it.
       const existing = await deps.store.head(file.storageKey);
-      if (existing && existing.size === file.zoomSize) {
+      if (existing && (file.zoomSize === null || existing.size === file.zoomSize)) {
         await markMediaFileStored(deps.db, tenantId, zoomFileId, existing);
         return { alreadyStored: true, ...existing };
       }
 
       const zoom = await deps.zoom.forTenant(tenantId);
+      const progress = keepAlive();
       try {
-        const download = await zoom.downloadFile({ url: file.downloadUrl, expectedSize: file.zoomSize });
-        const stored = await deps.store.put(file.storageKey, withProgressHeartbeats(download.stream), {
-          expectedSize: file.zoomSize,
+        // Zoom quirk: CC and TIMELINE files have no file_size; their Content-Length is held to instead.
+        const size = file.zoomSize ?? undefined;
+        const download = await zoom.downloadFile({ url: file.downloadUrl, ...(size !== undefined ? { expectedSize: size } : {}) });
+        const stored = await deps.store.put(file.storageKey, progress.count(download.stream), {
+          ...(download.contentLength !== undefined ? { expectedSize: download.contentLength } : {}),
           ...(download.contentType ? { contentType: download.contentType } : {}),
           metadata: { tenant: tenantId, 'zoom-file-type': file.fileType },
         });
         await markMediaFileStored(deps.db, tenantId, zoomFileId, { size: stored.size, sha256: stored.sha256 });
         return { alreadyStored: stored.alreadyStored, size: stored.size, sha256: stored.sha256 };
       } finally {
+        progress.stop();
         await deps.zoom.flushUsage(tenantId);
       }
     });
@@ -124,6 +140,13 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
     await markMediaFileFailed(deps.db, tenantId, zoomFileId, error);
   },
 
+  /** Marks every file of the meeting still waiting as failed with `error`; returns how many. */
+  async recordMeetingFailure({ tenantId, meetingUuid, error }: { tenantId: string; meetingUuid: string; error: string }): Promise<number> {
+    const waiting = await listMediaFiles(deps.db, tenantId, { platformCallId: meetingUuid, state: 'pending' });
+    for (const file of waiting) await markMediaFileFailed(deps.db, tenantId, file.zoomFileId, `meeting could not be archived: ${error}`);
+    return waiting.length;
+  },
+
   /** One CDR per recorded user; writing the same record again changes nothing. */
   async writeMeetingCdrs(input: {
     tenantId: string;
@@ -131,12 +154,26 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
     recordedUsers: MeetingRecordedUser[];
     participants: ConversationParticipant[];
     mediaLengthSeconds: number | null;
-    mediaError: string | null;
   }): Promise<number> {
     return mappingFailures(async () => {
+      const users = await listRecordedUsers(deps.db, input.tenantId, { enabledOnly: false });
+      const files = await listMediaFiles(deps.db, input.tenantId, { platformCallId: input.meeting.uuid });
       for (const user of input.recordedUsers) {
         const cdr = buildMeetingCdr({ ...input, user, location: deps.location });
-        await upsertConversation(deps.db, input.tenantId, { ...cdr, mediaError: input.mediaError });
+        // The recording failed for this user when none of the media they need reached the archive.
+        const modality = users.find((u) => u.zoomUserId === user.zoomUserId);
+        const theirs = modality ? files.filter((f) => wantsFile(modality, f) && f.state !== 'skipped') : [];
+        const failed = theirs.filter((f) => f.state === 'failed');
+        // Failed files are read from the database, so one Zoom reported failed at listing counts too.
+        const mediaError = failed.length === 0 ? null
+          : `${failed.length} file(s) not archived: ${failed.map((f) => `${f.fileType} ${f.zoomFileId}: ${f.lastError ?? 'failed'}`).join('; ')}`;
+        const recordingFailed = failed.length > 0 && !theirs.some((f) => f.state === 'stored');
+        await upsertConversation(deps.db, input.tenantId, {
+          ...cdr,
+          mediaError,
+          recordingFailed,
+          recordingFailedReason: recordingFailed ? `none of the user's media was archived; ${mediaError}` : null,
+        });
       }
       return input.recordedUsers.length;
     });
@@ -175,21 +212,41 @@ function recordedUser(user: RecordedUser, asParticipant: ConversationParticipant
   };
 }
 
-/** Passes the bytes through, heartbeating their count while they flow, and stops when cancelled. */
-function withProgressHeartbeats(source: Readable): Readable {
-  const counted = new PassThrough({ highWaterMark: 1024 * 1024 });
+/**
+ * Heartbeats a file's progress every few seconds: the bytes counted so far while they flow, and
+ * once the body has ended, while the store finishes (an S3 multipart completion or server-side
+ * copy of a multi-GB object takes minutes with no bytes moving). A stalled download stops
+ * heartbeating and is retried. Cancellation destroys the body.
+ */
+function keepAlive(): { count(source: Readable): Readable; stop(): void } {
   let bytes = 0;
-  let lastBeat = 0;
-  source.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    const now = Date.now();
-    if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
-      lastBeat = now;
-      heartbeat({ bytes });
+  let lastBeatBytes = 0;
+  let ended = false;
+  const timer = setInterval(() => {
+    // Only progress counts: a connection that delivers nothing must run into the heartbeat timeout.
+    if (bytes > lastBeatBytes || ended) {
+      lastBeatBytes = bytes;
+      heartbeat({ bytes, finishing: ended });
     }
-  });
-  source.on('error', (err) => counted.destroy(err));
-  source.pipe(counted);
-  Context.current().cancellationSignal.addEventListener('abort', () => source.destroy(new Error('activity cancelled')));
-  return counted;
+  }, HEARTBEAT_EVERY_MS);
+  return {
+    count(source) {
+      const counted = new PassThrough({ highWaterMark: 1024 * 1024 });
+      source.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+      source.on('end', () => { ended = true; });
+      source.on('error', (err) => counted.destroy(err));
+      source.pipe(counted);
+      Context.current().cancellationSignal.addEventListener('abort', () => source.destroy(new Error('activity cancelled')));
+      return counted;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Zoom listed the file without a download URL (tracked as skipped): asking for it is a bug upstream. */
+class MissingDownloadUrlError extends Error {
+  override name = 'MissingDownloadUrlError';
+  constructor(tenantId: string, zoomFileId: string) {
+    super(`media file '${zoomFileId}' of tenant '${tenantId}' has no download URL from Zoom`);
+  }
 }

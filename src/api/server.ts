@@ -6,10 +6,12 @@ import { databaseOptionsFromEnv, openDatabase, type Database } from '../db/clien
 import { archiveSummary } from '../db/queries/archive-summary.js';
 import { listSyncStates } from '../db/queries/sync-state.js';
 import { getTenant, listTenants } from '../db/queries/tenants.js';
+import { listUserListingStates } from '../db/queries/user-listing-states.js';
 import { loadSecretBox, type SecretBox } from '../security/secrets.js';
 import { parseApiTokens, requireBearerToken } from './auth.js';
 import { connectClient } from '../temporal/connect.js';
 import { prepareNamespace } from '../temporal/prepare-namespace.js';
+import { registerFileRoutes } from './files-routes.js';
 import { registerWebhookRoutes } from './webhooks.js';
 
 export interface ApiServerOptions {
@@ -55,6 +57,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
         const tenant = await getTenant(options.db, request.params.tenant);
         if (!tenant) return reply.code(404).send({ error: `unknown tenant '${request.params.tenant}'` });
         const syncs = await listSyncStates(options.db, tenant.id);
+        const users = await listUserListingStates(options.db, tenant.id, 'cloud_recordings');
         return {
           tenant: tenant.id,
           syncs: syncs.map((s) => ({
@@ -66,9 +69,14 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
             watermark: s.watermark,
             lastError: s.lastError,
           })),
+          // Users Zoom answered with an error (deleted, not in the account): their windows stay open until fixed.
+          usersNotListed: users.filter((u) => u.lastError).map((u) => ({
+            zoomUserId: u.zoomUserId, error: u.lastError, since: u.lastErrorAt, listedUntil: u.listedUntil,
+          })),
           archive: await archiveSummary(options.db, tenant.id),
         };
       });
+      registerFileRoutes(api, { db: options.db, temporal: options.temporal });
     },
     { prefix: '/api' },
   );

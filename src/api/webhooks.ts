@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
@@ -7,8 +7,8 @@ import type { IngestMeetingInput, MeetingRef, MeetingSource } from '../ingest/ty
 import type { SecretBox } from '../security/secrets.js';
 import type { ingestMeeting } from '../workflows/ingest-meeting.js';
 import { meetingWorkflowId } from '../workflows/ids.js';
-import { ZoomMeetingUuid, ZoomSource, ZoomTenant } from '../workflows/search-attributes.js';
 import { urlValidationResponse, verifyWebhook, WebhookReplayGuard } from '../zoom/webhooks.js';
+import { ingestStartOptions } from './ingest-start.js';
 
 // POST /webhooks/zoom/:tenant — Zoom's event deliveries for one tenant. Verified by signature (the
 // tenant's webhook secret token), not by API token. A recording event starts the meeting's ingest
@@ -41,8 +41,9 @@ const meetingObjectSchema = z.object({
   uuid: z.string().min(1),
   // Zoom quirk: an integer in recording events, a string in meeting events.
   id: z.union([z.number().int(), z.string().min(1)]),
-  topic: z.string(),
-  host_id: z.string().min(1),
+  // Zoom quirk: a meeting hosted outside the account comes without its topic and host (archiving events).
+  topic: z.string().default(''),
+  host_id: z.string().default(''),
   start_time: z.iso.datetime({ offset: true }),
   duration: z.number().nonnegative(),
 });
@@ -138,18 +139,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): 
 async function startIngest(reply: FastifyReply, deps: WebhookDeps, input: IngestMeetingInput, event: string) {
   const workflowId = meetingWorkflowId(input.tenantId, input.meeting.uuid);
   const log = reply.log.child({ tenant: input.tenantId, event, workflowId });
-  const start = deps.temporal.client.workflow.start<typeof ingestMeeting>('ingestMeeting', {
-    workflowId,
-    taskQueue: deps.temporal.taskQueue,
-    args: [input],
-    // A meeting archived before runs again (Zoom added a file); a running one is left to finish.
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    typedSearchAttributes: [
-      { key: ZoomTenant, value: input.tenantId },
-      { key: ZoomSource, value: input.source },
-      { key: ZoomMeetingUuid, value: input.meeting.uuid },
-    ],
-  });
+  const start = deps.temporal.client.workflow.start<typeof ingestMeeting>('ingestMeeting', ingestStartOptions(input, deps.temporal.taskQueue));
   try {
     await withDeadline(start, deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     log.info('ingest started by webhook');

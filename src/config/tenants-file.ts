@@ -53,7 +53,12 @@ const tenantsFileSchema = (env: NodeJS.ProcessEnv) =>
         sources: z.array(z.enum(SOURCES)).default(['archiving']),
         pollIntervalSeconds: tenant.pollIntervalSeconds,
         internalNumberPatterns: tenant.internalNumberPatterns,
-        options: z.strictObject({ deleteAfterArchive: z.boolean().default(false) }).default({ deleteAfterArchive: false }),
+        options: z.strictObject({
+          deleteAfterArchive: z.boolean().default(false),
+          fileRetryHours: z.number().positive().max(168).optional(),
+          deleteGraceHours: z.number().min(0).max(24 * 30).optional(),
+          deleteDryRun: z.boolean().optional(),
+        }).default({ deleteAfterArchive: false }),
         users: z.array(userSchema).default([]),
       }),
     ),

@@ -43,18 +43,32 @@ export interface IngestMeetingResult {
 export interface TenantSyncInput {
   tenantId: string;
   source: MeetingSource;
-  /** Meetings archived at once by this sync (child workflows in flight). */
+  /** Meetings archived at once by this sync (child workflows it waits for). */
   concurrency?: number;
-  /** Carried over continue-as-new: meetings listed but not yet handed to a child. */
-  pending?: MeetingRef[];
-  /** Carried over continue-as-new: the end of the listing that produced `pending`. */
+  /**
+   * How long the sync waits for one meeting's child before it stops waiting (the child goes on):
+   * a slow file delays its own meeting, never the tenant's sync. Default 30 s.
+   */
+  childWaitSeconds?: number;
+  /** Carried over continue-as-new: the end of this sync's listing. */
   listedUntil?: string;
+  /** Carried over continue-as-new: where the next page of meetings to archive starts. */
+  cursor?: { startTime: string; uuid: string };
+  /** Carried over continue-as-new: users the listing could not list (the first few named). */
+  usersNotListed?: number;
+  userErrors?: { zoomUserId: string; error: string }[];
   totals?: TenantSyncTotals;
-  /** Carried over continue-as-new: the start of the earliest meeting not yet fully archived. */
+  /** Carried over continue-as-new by runs started before the sync listed into the database. */
+  pending?: MeetingRef[];
+  /** Ditto: the start of the earliest meeting not yet fully archived. */
   earliestBlocked?: string;
 }
 
 /** What one sync did: the children's results added up, and how many meetings it handed over. */
 export interface TenantSyncTotals extends IngestMeetingResult {
   meetings: number;
+  /** Children the sync stopped waiting for (still archiving; the watermark stays before them). */
+  released?: number;
+  /** Configured users whose listing failed (see the sync state's last error). */
+  usersNotListed?: number;
 }

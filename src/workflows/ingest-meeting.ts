@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { createMeetingActivities } from '../activities/meeting.js';
 import type { IngestMeetingInput, IngestMeetingResult } from '../ingest/types.js';
 import { apiCallOptions, databaseOptions, downloadOptions } from './retry-policies.js';
@@ -6,8 +6,7 @@ import { apiCallOptions, databaseOptions, downloadOptions } from './retry-polici
 type MeetingActivities = ReturnType<typeof createMeetingActivities>;
 
 const { prepareMeeting, trashMeetingRecordings } = proxyActivities<MeetingActivities>(apiCallOptions);
-const { archiveMeetingFile } = proxyActivities<MeetingActivities>(downloadOptions);
-const { writeMeetingCdrs, recordFileFailure } = proxyActivities<MeetingActivities>(databaseOptions);
+const { writeMeetingCdrs, recordFileFailure, recordMeetingFailure } = proxyActivities<MeetingActivities>(databaseOptions);
 
 /** Files of one meeting streamed at once: enough to hide latency, few enough to spare Zoom. */
 const FILES_IN_PARALLEL = 3;
@@ -19,12 +18,21 @@ const FILES_IN_PARALLEL = 3;
  */
 export async function ingestMeeting(input: IngestMeetingInput): Promise<IngestMeetingResult> {
   const result: IngestMeetingResult = { stored: 0, alreadyStored: 0, processing: 0, failed: 0, bytes: 0, cdrs: 0 };
-  const plan = await prepareMeeting(input);
+  let plan: Awaited<ReturnType<typeof prepareMeeting>>;
+  try {
+    plan = await prepareMeeting(input);
+  } catch (err) {
+    // The meeting cannot be worked out (Zoom no longer has it, or answered errors past every
+    // retry): its waiting files become visible failures rather than a meeting retried forever.
+    if (!(err instanceof ActivityFailure) || !patched('meeting-failure-recorded')) throw err;
+    result.failed = await recordMeetingFailure({ tenantId: input.tenantId, meetingUuid: input.meeting.uuid, error: failureMessage(err) });
+    return result;
+  }
   if (plan.recordedUsers.length === 0) return result;
+  const { archiveMeetingFile } = proxyActivities<MeetingActivities>(downloadOptions(plan.fileRetryHours));
 
   result.alreadyStored = plan.alreadyStored;
   result.processing = plan.processing;
-  const failures: string[] = [];
   const queue = [...plan.filesToArchive];
   const worker = async () => {
     for (let fileId = queue.shift(); fileId !== undefined; fileId = queue.shift()) {
@@ -35,10 +43,8 @@ export async function ingestMeeting(input: IngestMeetingInput): Promise<IngestMe
         result.bytes += archived.size;
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
-        const message = err.cause instanceof ApplicationFailure || err.cause instanceof Error ? err.cause.message : err.message;
-        failures.push(fileId);
         result.failed += 1;
-        await recordFileFailure({ tenantId: input.tenantId, zoomFileId: fileId, error: message });
+        await recordFileFailure({ tenantId: input.tenantId, zoomFileId: fileId, error: failureMessage(err) });
       }
     }
   };
@@ -50,12 +56,21 @@ export async function ingestMeeting(input: IngestMeetingInput): Promise<IngestMe
     recordedUsers: plan.recordedUsers,
     participants: plan.participants,
     mediaLengthSeconds: plan.mediaLengthSeconds,
-    mediaError: failures.length > 0 ? `${failures.length} file(s) not archived: ${failures.join(', ')}` : null,
   });
 
-  // Zoom's copy goes to the trash only once every file of the meeting is verified in our store.
-  if (plan.deleteAfterArchive && result.failed === 0 && result.processing === 0) {
+  // Runs started before the sync took over delete-after-archive (per verified file, after a grace
+  // period for late files) trashed the whole meeting here; they replay that.
+  if (plan.deleteAfterArchive && result.failed === 0 && result.processing === 0 && !patched('trash-by-sync-after-grace')) {
     await trashMeetingRecordings({ tenantId: input.tenantId, meetingUuid: input.meeting.uuid });
   }
   return result;
+}
+
+/** What a support engineer reads on the failed file: Zoom's or the store's own words, or the timeout. */
+function failureMessage(err: ActivityFailure): string {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) return cause.message;
+  // Retries ran out of time (the tenant's fileRetryHours): say so with the last attempt's error.
+  if (cause?.cause instanceof Error) return `${cause.message}: ${cause.cause.message}`;
+  return cause?.message ?? err.message;
 }

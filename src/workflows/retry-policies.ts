@@ -27,19 +27,37 @@ export const apiCallOptions: ActivityOptions = {
   },
 };
 
-/** Streaming one media file into the store: long, heartbeating, retried from a fresh download. */
-export const downloadOptions: ActivityOptions = {
+/**
+ * A tenant's whole listing: long (thousands of users), heartbeating per user so a dead worker is
+ * noticed within a minute and the listing retried on another.
+ */
+export const listingOptions: ActivityOptions = {
+  ...apiCallOptions,
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+};
+
+/** How long a file is retried before it is marked failed, by default: rides out a multi-hour Zoom outage. */
+export const DEFAULT_FILE_RETRY_HOURS = 8;
+
+/**
+ * Streaming one media file into the store: long, heartbeating, retried from a fresh download for
+ * at most `retryHours` (the tenant's `fileRetryHours`), then the file is marked failed with its
+ * reason. Causes a retry cannot fix (an HTML page, a 404, a host not allowed) fail at once.
+ */
+export const downloadOptions = (retryHours = DEFAULT_FILE_RETRY_HOURS): ActivityOptions => ({
   startToCloseTimeout: '6 hours',
+  scheduleToCloseTimeout: `${retryHours} hours`,
   // A worker that dies mid-download is noticed within this, and the file retried on another.
   heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '5 seconds',
     backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    maximumAttempts: 10,
+    maximumInterval: '30 minutes',
+    maximumAttempts: 40,
     nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
   },
-};
+});
 
 /** Bookkeeping in our own database only. */
 export const databaseOptions: ActivityOptions = {

@@ -1,63 +1,96 @@
 import {
-  ApplicationFailure,
   ChildWorkflowFailure,
   ContinueAsNew,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
+  condition,
   continueAsNew,
-  TemporalFailure,
+  patched,
   proxyActivities,
   startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createDeleteAfterArchiveActivities } from '../activities/delete-after-archive.js';
 import type { createSyncActivities } from '../activities/sync.js';
 import type { IngestMeetingResult, MeetingRef, TenantSyncInput, TenantSyncTotals } from '../ingest/types.js';
+import { describeFailure } from './describe-failure.js';
 import { ingestMeeting } from './ingest-meeting.js';
 import { meetingWorkflowId } from './ids.js';
-import { apiCallOptions, databaseOptions } from './retry-policies.js';
+import { tenantSyncV1 } from './legacy/tenant-sync-v1.js';
+import { databaseOptions, listingOptions } from './retry-policies.js';
 import { ZoomMeetingUuid, ZoomSource, ZoomTenant } from './search-attributes.js';
 
 type SyncActivities = ReturnType<typeof createSyncActivities>;
-const { listNewMeetings } = proxyActivities<SyncActivities>(apiCallOptions);
-const { beginSync, saveSyncProgress, finishSync, failSync } = proxyActivities<SyncActivities>(databaseOptions);
+const { listMeetings } = proxyActivities<SyncActivities>(listingOptions);
+const { trashArchivedMeetings } = proxyActivities<ReturnType<typeof createDeleteAfterArchiveActivities>>(listingOptions);
+const { beginSync, nextMeetingsToArchive, saveSyncProgress, endSync, failSync } = proxyActivities<SyncActivities>(databaseOptions);
 
 const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CHILD_WAIT_SECONDS = 30;
+/** Meetings read from the database at a time: a page is one small activity result. */
+const PAGE_SIZE = 50;
 /** Children per run before continue-as-new: each adds a handful of events to this history. */
 const MEETINGS_PER_RUN = 200;
 
-const emptyTotals = (): TenantSyncTotals => ({ meetings: 0, stored: 0, alreadyStored: 0, processing: 0, failed: 0, bytes: 0, cdrs: 0 });
+const emptyTotals = (): TenantSyncTotals => ({ meetings: 0, stored: 0, alreadyStored: 0, processing: 0, failed: 0, bytes: 0, cdrs: 0, released: 0, usersNotListed: 0 });
 
 /**
- * One sync of a tenant's source: list what is new since the watermark, start one child workflow per
- * meeting (bounded), and move the watermark only past meetings whose files are all handed over and
- * none still processing. Started by the tenant's schedule (overlap: skip) or by hand.
+ * One sync of a tenant's source: list what is new since the watermark into the database, then page
+ * through the meetings with something to archive and start one child workflow per meeting, a few
+ * at a time. The sync waits for a child only so long (`childWaitSeconds`): a slow or stuck file
+ * delays its own meeting, never the tenant. The watermark is worked out from the database at the
+ * end: it never passes a meeting with a file still in flight or processing, and failed files (a
+ * visible dead end, see the status API) do not hold it. Started by the tenant's schedule
+ * (overlap: skip) or by hand.
  */
 export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTotals> {
+  // Runs started before the sync listed into the database replay the code they started with.
+  if (!patched('sync-from-database')) return tenantSyncV1(input);
   const { tenantId, source } = input;
-  const totals = input.totals ?? emptyTotals();
+  const totals = { ...emptyTotals(), ...input.totals };
   try {
-    let pending = input.pending;
-    let listedUntil = input.listedUntil;
-    if (!pending || !listedUntil) {
+    let { listedUntil, cursor, usersNotListed = 0, userErrors = [] } = input;
+    // A run continued from a pre-patch one carries its listing in `pending`: list again into the database.
+    if (!listedUntil || input.pending) {
       const { from } = await beginSync({ tenantId, source });
       listedUntil = new Date().toISOString();
-      const listing = await listNewMeetings({ tenantId, source, from, to: listedUntil });
-      pending = listing.meetings;
+      ({ usersNotListed, userErrors } = await listMeetings({ tenantId, source, from, to: listedUntil }));
+      cursor = undefined;
+      totals.usersNotListed = usersNotListed;
     }
 
-    const thisRun = pending.slice(0, MEETINGS_PER_RUN);
-    const rest = pending.slice(MEETINGS_PER_RUN);
-    const blocked = await archiveMeetings(input, thisRun, totals);
-    const earliestBlocked = [input.earliestBlocked, ...blocked.map((m) => m.startTime)].filter((t): t is string => !!t).sort()[0];
-
-    if (rest.length > 0) {
-      // The history stays small: hand the rest of the listing to a fresh run.
-      await saveSyncProgress({ tenantId, source });
-      return await continueAsNew<typeof tenantSync>({ ...input, pending: rest, listedUntil, totals, ...(earliestBlocked ? { earliestBlocked } : {}) });
+    const waitMs = (input.childWaitSeconds ?? DEFAULT_CHILD_WAIT_SECONDS) * 1000;
+    const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
+    const inFlight = new Set<Promise<void>>();
+    let started = 0;
+    for (;;) {
+      const page = await nextMeetingsToArchive({ tenantId, source, ...(cursor ? { after: cursor } : {}), limit: PAGE_SIZE });
+      for (const meeting of page) {
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        const run = archiveMeeting(input, meeting, waitMs, totals).finally(() => inFlight.delete(run));
+        inFlight.add(run);
+        started += 1;
+      }
+      const last = page.at(-1);
+      if (last) cursor = { startTime: last.startTime, uuid: last.uuid };
+      if (page.length < PAGE_SIZE) break;
+      if (started >= MEETINGS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+        await Promise.all(inFlight);
+        // The history stays small: a fresh run goes on from the cursor.
+        await saveSyncProgress({ tenantId, source });
+        return await continueAsNew<typeof tenantSync>({
+          tenantId, source,
+          ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+          ...(input.childWaitSeconds ? { childWaitSeconds: input.childWaitSeconds } : {}),
+          listedUntil, usersNotListed, userErrors, totals, ...(cursor ? { cursor } : {}),
+        });
+      }
     }
-    // Zoom delivers files late: the next sync lists again from the earliest meeting still open.
-    const watermark = earliestBlocked && earliestBlocked < listedUntil ? earliestBlocked : listedUntil;
-    await finishSync({ tenantId, source, watermark });
+    await Promise.all(inFlight);
+    // Zoom's copies of meetings verified here (and past the grace period) go to Zoom's trash, if the tenant asks.
+    await trashArchivedMeetings({ tenantId, source });
+    await endSync({ tenantId, source, listedUntil, usersNotListed, userErrors });
     return totals;
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
@@ -66,40 +99,20 @@ export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTota
   }
 }
 
-/** Runs a child per meeting, `concurrency` at a time; returns the meetings that are not done. */
-async function archiveMeetings(input: TenantSyncInput, meetings: MeetingRef[], totals: TenantSyncTotals): Promise<MeetingRef[]> {
-  const blocked: MeetingRef[] = [];
-  const queue = [...meetings];
-  const runOne = async (meeting: MeetingRef) => {
-    const outcome = await archiveMeeting(input, meeting);
-    totals.meetings += 1;
-    if (!outcome) {
-      blocked.push(meeting);
-      return;
-    }
-    totals.stored += outcome.stored;
-    totals.alreadyStored += outcome.alreadyStored;
-    totals.processing += outcome.processing;
-    totals.failed += outcome.failed;
-    totals.bytes += outcome.bytes;
-    totals.cdrs += outcome.cdrs;
-    if (outcome.processing > 0 || outcome.failed > 0) blocked.push(meeting);
-  };
-  const lane = async () => {
-    for (let meeting = queue.shift(); meeting; meeting = queue.shift()) await runOne(meeting);
-  };
-  await Promise.all(Array.from({ length: Math.min(input.concurrency ?? DEFAULT_CONCURRENCY, queue.length) }, lane));
-  return blocked;
-}
-
-/** The child's result, or undefined when it failed or is already running elsewhere (a webhook's). */
-async function archiveMeeting(input: TenantSyncInput, meeting: MeetingRef): Promise<IngestMeetingResult | undefined> {
+/**
+ * Starts the meeting's child and adds its result to the totals, waiting for it at most `waitMs`.
+ * A child already running (a webhook's, or one this sync stopped waiting for last time) is left
+ * to finish; a failed one is taken again by a later sync (its files are still pending).
+ */
+async function archiveMeeting(input: TenantSyncInput, meeting: MeetingRef, waitMs: number, totals: TenantSyncTotals): Promise<void> {
+  let child;
   try {
-    const child = await startChild(ingestMeeting, {
+    child = await startChild(ingestMeeting, {
       workflowId: meetingWorkflowId(input.tenantId, meeting.uuid),
       args: [{ tenantId: input.tenantId, source: input.source, meeting, trigger: 'schedule' }],
       // A meeting archived before runs again when Zoom adds a late file; a running one is left be.
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      // The child outlives this sync when the sync stops waiting for it.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [
         { key: ZoomTenant, value: input.tenantId },
@@ -107,20 +120,29 @@ async function archiveMeeting(input: TenantSyncInput, meeting: MeetingRef): Prom
         { key: ZoomMeetingUuid, value: meeting.uuid },
       ],
     });
-    return await child.result();
   } catch (err) {
-    // Already running: it archives the meeting; this sync only keeps the watermark before it.
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
-    // A failed child is retried by the next sync (the watermark stays before it).
-    if (err instanceof ChildWorkflowFailure) return undefined;
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
     throw err;
   }
-}
-
-/** The root cause of a failure: its type ("ZoomAuthError") and a message for the sync state ops read. */
-function describeFailure(err: unknown): { error: string; errorType?: string } {
-  let cause = err;
-  while (cause instanceof TemporalFailure && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure && cause.type) return { error: `${cause.type}: ${cause.message}`, errorType: cause.type };
-  return { error: cause instanceof Error ? cause.message : String(cause) };
+  totals.meetings += 1;
+  let outcome: IngestMeetingResult | undefined;
+  let ended = false;
+  void child.result().then(
+    (result) => { outcome = result; ended = true; },
+    (err: unknown) => {
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      ended = true;
+    },
+  );
+  if (!(await condition(() => ended, waitMs))) {
+    totals.released = (totals.released ?? 0) + 1;
+    return;
+  }
+  if (!outcome) return;
+  totals.stored += outcome.stored;
+  totals.alreadyStored += outcome.alreadyStored;
+  totals.processing += outcome.processing;
+  totals.failed += outcome.failed;
+  totals.bytes += outcome.bytes;
+  totals.cdrs += outcome.cdrs;
 }

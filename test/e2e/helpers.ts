@@ -7,14 +7,16 @@ import { openDatabase, type OpenDatabase } from '../../src/db/client.js';
 import { listConversations, type Conversation } from '../../src/db/queries/conversations.js';
 import { listMediaFiles, type MediaFile } from '../../src/db/queries/media-files.js';
 import { upsertRecordedUser, type RecordedUserInput } from '../../src/db/queries/recorded-users.js';
-import { upsertTenant } from '../../src/db/queries/tenants.js';
+import { upsertTenant, type TenantInput } from '../../src/db/queries/tenants.js';
 import { simulatedTenantInput } from '../../src/demo/demo-tenant.js';
-import type { TenantSyncTotals } from '../../src/ingest/types.js';
+import type { TenantSyncInput, TenantSyncTotals } from '../../src/ingest/types.js';
 import { createSecretBox, type SecretBox } from '../../src/security/secrets.js';
 import type { GroundTruth, GroundTruthFile, GroundTruthMeeting, RunningSimulator, SimTenantCredentials } from '../../src/simulator/index.js';
 import { S3MediaStore } from '../../src/storage/s3-media-store.js';
 import { syncWorkflowId } from '../../src/workflows/ids.js';
 import { connectTestTemporal, createTestBucket, createTestDatabase, uniqueSuffix, type TestBucket, type TestDatabase, type TestTemporal } from '../harness/index.js';
+import { s3ObjectSha256 } from '../harness/stored-bytes.js';
+import { expect } from 'vitest';
 
 // Shared end-to-end setup: the real Temporal dev server, PostgreSQL and S3 of the harness, one
 // worker running the product's activities over them, and tenants registered the way
@@ -79,7 +81,7 @@ export interface E2eTenant {
 export async function registerTenant(
   world: E2eWorld,
   sim: RunningSimulator,
-  options: { simTenant: number; configure: ConfiguredUser[]; deleteAfterArchive?: boolean },
+  options: { simTenant: number; configure: ConfiguredUser[]; deleteAfterArchive?: boolean; tenant?: Partial<TenantInput> },
 ): Promise<E2eTenant> {
   const zoom = sim.tenants[options.simTenant];
   if (!zoom) throw new Error(`the simulator has no tenant #${options.simTenant}`);
@@ -87,6 +89,7 @@ export async function registerTenant(
   const tenantId = `e2e-${uniqueSuffix()}`;
   await upsertTenant(world.database.db, world.secrets, simulatedTenantInput(tenantId, `E2E ${zoom.accountId}`, zoom, {
     options: { deleteAfterArchive: options.deleteAfterArchive ?? false },
+    ...options.tenant,
   }));
   const users: RecordedUserInput[] = [];
   for (const c of options.configure) {
@@ -101,11 +104,12 @@ export async function registerTenant(
 }
 
 /** Runs one `tenantSync` of the cloud-recordings source to completion, as the schedule would. */
-export async function runSync(world: E2eWorld, tenantId: string, workflowId?: string): Promise<TenantSyncTotals> {
+export async function runSync(world: E2eWorld, tenantId: string, workflowId?: string, input: Partial<TenantSyncInput> = {}): Promise<TenantSyncTotals> {
+  const source = input.source ?? 'cloud_recordings';
   return world.temporal.client.workflow.execute('tenantSync', {
-    args: [{ tenantId, source: 'cloud_recordings' }],
+    args: [{ tenantId, source, ...input }],
     taskQueue: world.temporal.taskQueue,
-    workflowId: workflowId ?? `${syncWorkflowId(tenantId, 'cloud_recordings')}:${uniqueSuffix()}`,
+    workflowId: workflowId ?? `${syncWorkflowId(tenantId, source)}:${uniqueSuffix()}`,
     workflowExecutionTimeout: '2 minutes',
   });
 }
@@ -140,7 +144,8 @@ export function expectedArchive(truth: GroundTruth, tenant: E2eTenant, options: 
     const unneeded: GroundTruthFile[] = [];
     const processing: GroundTruthFile[] = [];
     for (const file of meeting.files) {
-      if (file.kind === 'archive' || file.idless || file.deletion !== 'none') continue;
+      // Every cloud file counts, captions and timelines (listed without an id) included.
+      if (file.kind === 'archive' || file.deletion !== 'none') continue;
       const needed = file.kind === 'participant_audio' ? individual : file.file_type !== 'MP4' || video;
       if (!needed) unneeded.push(file);
       else if (file.status === 'processing') processing.push(file);
@@ -150,6 +155,39 @@ export function expectedArchive(truth: GroundTruth, tenant: E2eTenant, options: 
   }
   return out;
 }
+
+/**
+ * Matches a stored row to the simulator's file without the archiver's own ids: Zoom's file id, or
+ * for a file Zoom lists without one (CC, TIMELINE) its meeting, type and recording start, which is
+ * all a listing says of it.
+ */
+export const truthFileKey = (meetingUuid: string, file: GroundTruthFile): string =>
+  file.idless ? `${meetingUuid}|${file.file_type}|${new Date(file.recording_start).toISOString()}` : file.id;
+
+export const rowFileKey = (row: MediaFile, truthIds: ReadonlySet<string>): string =>
+  truthIds.has(row.zoomFileId) ? row.zoomFileId : `${row.platformCallId}|${row.fileType}|${row.recordingStartedAt.toISOString()}`;
+
+/**
+ * The tenant's stored files are exactly the expected ones, each object's bytes hashed from the
+ * bucket equal to the simulator's, and the bucket holds nothing else of the tenant.
+ */
+export async function expectStoredExactly(world: E2eWorld, tenantId: string, files: { meetingUuid: string; file: GroundTruthFile }[]): Promise<void> {
+  const truthIds = new Set(files.filter((f) => !f.file.idless).map((f) => f.file.id));
+  const wanted = new Map(files.map((f) => [truthFileKey(f.meetingUuid, f.file), f.file]));
+  const stored = (await mediaFilesOf(world, tenantId)).filter((r) => r.state === 'stored');
+  const byKey = new Map(stored.map((r) => [rowFileKey(r, truthIds), r]));
+  expect([...byKey.keys()].sort()).toEqual([...wanted.keys()].sort());
+  expect(byKey.size).toBe(stored.length);
+  for (const [key, file] of wanted) {
+    const row = byKey.get(key)!;
+    expect(await s3ObjectSha256(world.bucket.client, world.bucket.bucket, row.storageKey), `bytes of ${file.file_type} ${key}`)
+      .toEqual({ sha256: file.sha256, size: file.file_size });
+  }
+  expect(await bucketKeys(world, tenantId)).toEqual(stored.map((r) => r.storageKey).sort());
+}
+
+/** The expected meetings' files, each with its meeting. */
+export const filesOf = (expected: ExpectedMeeting[]) => expected.flatMap((m) => m.files.map((file) => ({ meetingUuid: m.meeting.uuid, file })));
 
 /** Every object of a tenant in the bucket (media keys start with the tenant id). */
 export async function bucketKeys(world: E2eWorld, tenantId: string): Promise<string[]> {

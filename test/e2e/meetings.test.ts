@@ -13,7 +13,7 @@ import { meetingWorkflowId } from '../../src/workflows/ids.js';
 import { signWebhook } from '../../src/zoom/webhooks.js';
 import { historyToSavedJson } from '../replay/saved-history.js';
 import {
-  E2E_LOCATION, bucketKeys, cdrsOf, expectedArchive, mediaFilesOf, registerTenant, runSync, startE2eWorld,
+  E2E_LOCATION, cdrsOf, expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, runSync, startE2eWorld,
   type E2eTenant, type E2eWorld, type ExpectedMeeting,
 } from './helpers.js';
 
@@ -63,18 +63,7 @@ const accountCalls = async (tenant: E2eTenant, endpoint: string) =>
 
 /** Every needed file is stored once, verified against the ground truth's size and SHA-256; nothing else is. */
 async function expectArchived(tenant: E2eTenant, expected: ExpectedMeeting[]) {
-  const files = expected.flatMap((m) => m.files);
-  const rows = await mediaFilesOf(world, tenant.tenantId);
-  const stored = rows.filter((r) => r.state === 'stored');
-  expect(stored.map((r) => r.zoomFileId).sort()).toEqual(files.map((f) => f.id).sort());
-  const byId = new Map(stored.map((r) => [r.zoomFileId, r]));
-  for (const file of files) {
-    const row = byId.get(file.id)!;
-    expect(row.sha256, `file ${file.id} (${file.file_type})`).toBe(file.sha256);
-    expect(await world.store.head(row.storageKey), `object of file ${file.id}`).toEqual({ size: file.file_size, sha256: file.sha256 });
-  }
-  // The bucket holds these objects and nothing else of the tenant.
-  expect(await bucketKeys(world, tenant.tenantId)).toEqual(stored.map((r) => r.storageKey).sort());
+  await expectStoredExactly(world, tenant.tenantId, filesOf(expected));
 }
 
 /** One CDR per recorded user and meeting, with the fields DESIGN "CDR fields" asks for. */
@@ -308,28 +297,46 @@ describe('the same meeting by webhook and by schedule', () => {
 });
 
 describe('delete after archive', () => {
-  it('trashes a meeting\'s recordings in Zoom only once every file is verified in storage', async () => {
+  it('trashes in Zoom only verified files of configured hosts\' meetings past the grace period, never a skipped, id-less or still-processing one', async () => {
     const tenant = await registerTenant(world, sim, {
       simTenant: SIM_TENANTS.deleteAfter,
-      configure: [{ index: 0, modality: 'video', individualAudio: true }, { index: 1, modality: 'video', individualAudio: true }],
+      configure: [{ index: 0, modality: 'voice', individualAudio: false }, { index: 1, modality: 'video', individualAudio: true }],
       deleteAfterArchive: true,
     });
-    const added = await sim.control.addMeeting(tenant.zoom.accountId, {
-      hostId: tenant.users[0]!.zoomUserId, start_time: new Date(Date.now() - 5 * 3600_000).toISOString(), durationMinutes: 15, processing: true,
-    });
+    const now = Date.now();
+    const hoursAgo = (h: number) => new Date(now - h * 3600_000).toISOString();
+    const [voice, video] = tenant.users;
+    // Certain cases: a voice-only host's meeting 30 h ago (its MP4 is skipped, so it must stay in
+    // Zoom), one 5 h ago (inside the 24 h grace), and one 30 h ago still processing.
+    const voiceOnly = await sim.control.addMeeting(tenant.zoom.accountId, { hostId: voice!.zoomUserId, start_time: hoursAgo(30), durationMinutes: 15, participants: 0, timeline: true });
+    const recent = await sim.control.addMeeting(tenant.zoom.accountId, { hostId: video!.zoomUserId, start_time: hoursAgo(5), durationMinutes: 15 });
+    const processing = await sim.control.addMeeting(tenant.zoom.accountId, { hostId: video!.zoomUserId, start_time: hoursAgo(30), durationMinutes: 15, processing: true });
     const expected = expectedArchive(await truthOf(tenant), tenant);
-    expect(expected.filter((m) => m.processing.length > 0).map((m) => m.meeting.uuid)).toEqual([added.uuid]);
 
     await runSync(world, tenant.tenantId);
 
     await expectArchived(tenant, expected);
+    const graceEnd = now - 24 * 3600_000;
     const after = new Map((await truthOf(tenant)).meetings.map((m) => [m.uuid, m]));
-    for (const { meeting, processing } of expected) {
-      const zoomFiles = after.get(meeting.uuid)!.files.filter((f) => f.kind !== 'archive');
-      const deletions = new Set(zoomFiles.map((f) => f.deletion));
-      // A meeting with a file still processing keeps everything in Zoom; the others go to the trash.
-      expect([...deletions], `meeting ${meeting.uuid}`).toEqual([processing.length > 0 ? 'none' : 'trash']);
+    let trashed = 0;
+    for (const { meeting, files, processing: waiting } of expected) {
+      const eligible = waiting.length === 0 && Date.parse(meeting.end_time) < graceEnd;
+      const verified = new Set(files.filter((f) => !f.idless).map((f) => f.id));
+      for (const file of after.get(meeting.uuid)!.files.filter((f) => f.kind !== 'archive')) {
+        const want = eligible && verified.has(file.id) ? 'trash' : 'none';
+        expect(file.deletion, `${file.file_type} ${file.idless ? '(no id) ' : ''}of meeting ${meeting.uuid} ended ${meeting.end_time}`).toBe(want);
+        if (want === 'trash') trashed += 1;
+      }
     }
+    // The scenario holds its cases: something trashed, the voice-only MP4, the recent and the processing meeting kept.
+    expect(trashed).toBeGreaterThan(0);
+    const voiceOnlyMp4s = after.get(voiceOnly.uuid)!.files.filter((f) => f.file_type === 'MP4').map((f) => f.deletion);
+    expect(voiceOnlyMp4s.length).toBeGreaterThan(0);
+    expect(new Set(voiceOnlyMp4s)).toEqual(new Set(['none']));
+    expect(after.get(voiceOnly.uuid)!.files.some((f) => f.deletion === 'trash')).toBe(true);
+    expect(after.get(voiceOnly.uuid)!.files.some((f) => f.idless && f.deletion === 'none')).toBe(true);
+    expect(new Set(after.get(recent.uuid)!.files.map((f) => f.deletion))).toEqual(new Set(['none']));
+    expect(new Set(after.get(processing.uuid)!.files.map((f) => f.deletion))).toEqual(new Set(['none']));
   });
 });
 

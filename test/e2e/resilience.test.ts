@@ -11,6 +11,7 @@ import {
   TENANT_ID, allObjectKeys, cdrRows, mediaFileRows, meetingRefOf, recordedUsersOf, spawnWorkerProcess,
   startResilienceWorld, type ResilienceWorld, type WorkerProcess,
 } from './resilience-setup.js';
+import { rowFileKey, truthFileKey } from './helpers.js';
 
 // Resilience of the archive path on the real servers (Temporal dev server, PostgreSQL, S3) with the
 // simulator over HTTP: a worker process killed mid-download, and a sync through 5xx bursts,
@@ -154,7 +155,8 @@ describe('5xx bursts, truncated and reset downloads and a QPS 429 storm during a
       totals = await temporal.client.workflow.execute('tenantSync', {
         taskQueue: temporal.taskQueue,
         workflowId: syncWorkflowId(TENANT_ID, 'cloud_recordings'),
-        args: [{ tenantId: TENANT_ID, source: 'cloud_recordings' }],
+        // This test is about retries, not slow files: the sync waits for every child to end.
+        args: [{ tenantId: TENANT_ID, source: 'cloud_recordings', childWaitSeconds: 600 }],
       }) as TenantSyncTotals;
     } finally {
       await worker.stop();
@@ -171,23 +173,27 @@ describe('5xx bursts, truncated and reset downloads and a QPS 429 storm during a
     expect(meetings.length).toBeGreaterThanOrEqual(4);
     // The cloud-recording source: the meeting's recording files (no archive files; no per-participant
     // audio, as the users are configured without individual audio), the MP4 only for video users.
-    const expectedFiles: GroundTruthFile[] = meetings.flatMap((m) => {
+    // Every completed recording file, captions and timelines (listed without an id) included.
+    const expected = meetings.flatMap((m) => {
       const video = recordedUsersOf(m, world.configuredUsers).some((u) => u.modality !== 'voice');
-      return m.files.filter((f) => f.kind === 'recording' && !f.idless && f.status === 'completed' && f.deletion === 'none' && (f.file_type !== 'MP4' || video));
+      return m.files
+        .filter((f) => f.kind === 'recording' && f.status === 'completed' && f.deletion === 'none' && (f.file_type !== 'MP4' || video))
+        .map((file) => ({ key: truthFileKey(m.uuid, file), file }));
     });
+    const expectedFiles: GroundTruthFile[] = expected.map((e) => e.file);
 
     const rows = await mediaFileRows(world);
     const stored = rows.filter((r) => r.state === 'stored');
-    expect(stored.map((r) => r.zoomFileId).sort()).toEqual(expectedFiles.map((f) => f.id).sort());
+    const truthIds = new Set(expectedFiles.filter((f) => !f.idless).map((f) => f.id));
+    expect(stored.map((r) => rowFileKey(r, truthIds)).sort()).toEqual(expected.map((e) => e.key).sort());
     expect(new Set(rows.map((r) => r.zoomFileId)).size).toBe(rows.length);
-    for (const f of expectedFiles) {
-      const row = stored.find((r) => r.zoomFileId === f.id)!;
-      expect({ id: f.id, sha256: row.sha256, size: row.storedSize }).toEqual({ id: f.id, sha256: f.sha256, size: f.file_size });
+    for (const { key, file } of expected) {
+      const row = stored.find((r) => rowFileKey(r, truthIds) === key)!;
+      expect(await objectSha256(world, row.storageKey), `bytes of ${file.file_type} ${key}`).toEqual({ sha256: file.sha256, size: file.file_size });
     }
     // One object per stored file, nothing else (no staging leftovers), with the right bytes.
     const keys = await allObjectKeys(world.bucket);
     expect(keys).toEqual(stored.map((r) => r.storageKey).sort());
-    for (const row of stored) expect(await objectSha256(world, row.storageKey)).toEqual({ sha256: row.sha256, size: row.storedSize });
 
     const cdrs = await cdrRows(world);
     const cdrKeys = cdrs.map((c) => `${c.platformCallId} ${c.recordedUserZoomId}`).sort();

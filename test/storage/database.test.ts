@@ -130,7 +130,8 @@ describe.each(backends)('database on %s', (_name, makeBackend) => {
     const tables = await db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`);
     const names = (tables as unknown as { rows?: { table_name: string }[] }).rows ?? (tables as unknown as { table_name: string }[]);
     expect(names.map((r) => r.table_name)).toEqual([
-      'api_usage', 'conversations', 'media_files', 'reconciliation_runs', 'recorded_users', 'recovery_items', 'recovery_requests', 'sync_states', 'tenants',
+      'api_usage', 'conversations', 'listed_meetings', 'media_files', 'reconciliation_runs', 'recorded_users', 'recovery_items', 'recovery_requests',
+      'sync_states', 'tenants', 'user_listing_states',
     ]);
     await opened.close();
     opened = await backend.open();
