@@ -1,21 +1,27 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-// Refreshes test/replay/histories/*.json, the saved histories the replay test runs against the
-// current workflow code. It runs the e2e scenario of a small simulated tenant (real Temporal dev
-// server, PostgreSQL and S3, started by the test harness) with SAVE_HISTORIES=1, which writes the
-// histories of its completed tenantSync and one ingestMeeting run. Review and commit the result.
+// Adds saved histories for the replay test (test/replay/histories/<workflow>.<label>.json): it runs
+// the e2e scenario of a small simulated tenant (real Temporal dev server, PostgreSQL and S3,
+// started by the test harness) with SAVE_HISTORIES=<label>, which writes the histories of its
+// completed tenantSync and one ingestMeeting run as new files. Existing files are never
+// overwritten: each saved history must keep replaying against every later version of the code.
 //
-//   npx tsx scripts/save-histories.ts
+//   npx tsx scripts/save-histories.ts <label>      e.g. after a patched workflow change
 
+const label = process.argv[2];
+if (!label || !/^[a-z0-9-]+$/.test(label)) {
+  console.error('usage: npx tsx scripts/save-histories.ts <label>   (lower-case letters, digits, dashes; names the new files)');
+  process.exit(2);
+}
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = spawnSync('npx', ['vitest', 'run', 'test/e2e/meetings.test.ts', '-t', 'replay test'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, SAVE_HISTORIES: '1' },
+  env: { ...process.env, SAVE_HISTORIES: label },
 });
 if (run.status !== 0) {
-  console.error('save-histories: the e2e run failed; no histories were refreshed');
+  console.error(`save-histories: the e2e run failed (a file named '${label}' may already exist); nothing new was saved`);
   process.exit(run.status ?? 1);
 }
-console.log('save-histories: wrote test/replay/histories/*.json; review and commit them');
+console.log(`save-histories: wrote test/replay/histories/*.${label}.json; review and commit them`);

@@ -2,10 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { createApiServer } from '../../src/api/server.js';
 import { getSyncState } from '../../src/db/queries/sync-state.js';
 import { startSimulator, type GroundTruthFile, type RunningSimulator } from '../../src/simulator/index.js';
@@ -341,7 +339,7 @@ describe('delete after archive', () => {
 });
 
 describe('a small tenant (its histories feed the replay test)', () => {
-  it('archives its meetings; the runs replay against the current workflow code', async () => {
+  it('archives its meetings (scripts/save-histories.ts saves its runs for the replay test)', async () => {
     const tenant = await registerTenant(world, sim, {
       simTenant: SIM_TENANTS.replay,
       configure: [{ index: 0, modality: 'video', individualAudio: true }, { index: 1, modality: 'voice', individualAudio: false }],
@@ -353,19 +351,18 @@ describe('a small tenant (its histories feed the replay test)', () => {
     await expectArchived(tenant, expected);
     await expectCdrs(tenant, expected);
 
-    const withFiles = expected.find((m) => m.files.length > 0)!;
-    const histories = {
-      'tenant-sync': await world.temporal.client.workflow.getHandle(syncId).fetchHistory(),
-      'ingest-meeting': await world.temporal.client.workflow.getHandle(meetingWorkflowId(tenant.tenantId, withFiles.meeting.uuid)).fetchHistory(),
-    };
-    for (const [name, history] of Object.entries(histories)) {
-      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, `fresh-${name}`);
-    }
-    // `npx tsx scripts/save-histories.ts` sets this to refresh test/replay/histories.
-    if (process.env.SAVE_HISTORIES === '1') {
+    // `npx tsx scripts/save-histories.ts <label>` sets SAVE_HISTORIES=<label>: the runs are saved
+    // as new files beside the older ones (never over them), so every saved history keeps replaying.
+    const label = process.env.SAVE_HISTORIES;
+    if (label) {
+      const withFiles = expected.find((m) => m.files.length > 0)!;
+      const histories = {
+        'tenant-sync': await world.temporal.client.workflow.getHandle(syncId).fetchHistory(),
+        'ingest-meeting': await world.temporal.client.workflow.getHandle(meetingWorkflowId(tenant.tenantId, withFiles.meeting.uuid)).fetchHistory(),
+      };
       const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
       mkdirSync(dir, { recursive: true });
-      for (const [name, history] of Object.entries(histories)) writeFileSync(`${dir}${name}.json`, historyToSavedJson(history));
+      for (const [name, history] of Object.entries(histories)) writeFileSync(`${dir}${name}.${label}.json`, historyToSavedJson(history), { flag: 'wx' });
     }
   });
 });

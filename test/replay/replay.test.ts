@@ -9,9 +9,10 @@ import { historyFromSavedJson } from './saved-history.js';
 // workflow (an activity added, removed or reordered without patching) fails here as a
 // DeterminismViolationError.
 //
-// To refresh the histories after an intended, patched change (or to add new ones), run
-// `npx tsx scripts/save-histories.ts`: it runs the e2e "small tenant" scenario with
-// SAVE_HISTORIES=1, which writes test/replay/histories/*.json; commit them.
+// After an intended, patched change, add histories of the new code with
+// `npx tsx scripts/save-histories.ts <label>`: it runs the e2e "small tenant" scenario and writes
+// test/replay/histories/<workflow>.<label>.json beside the older files; commit them. Older files
+// stay: a run started under any earlier version must still replay.
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 const saved = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
