@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEnv } from '../config/env.js';
 import { applyTenantsFile, loadTenantsFile, TenantsFileError, type ApplyCounts } from '../config/tenants-file.js';
-import { databaseOptionsFromEnv, openDatabase } from '../db/client.js';
-import { loadSecretBox } from '../security/secrets.js';
+import { databaseOptionsFromEnv, openDatabase, type Database } from '../db/client.js';
+import { createZoomClients } from '../activities/zoom-clients.js';
+import { loadSecretBox, type SecretBox } from '../security/secrets.js';
 import { connectClient } from '../temporal/connect.js';
 import { prepareNamespace } from '../temporal/prepare-namespace.js';
 
@@ -52,6 +53,7 @@ export async function runTenantsCli(args: string[], out: (line: string) => void 
       const list = summary.notInFile.users.map((u) => `${u.tenantId}/${u.zoomUserId}`).join(', ');
       out(`  note: recorded users in the database but not in the file are still recorded (set enabled: false to stop): ${list}`);
     }
+    for (const tenant of config.tenants) await reportUnknownUsers(db, secrets, tenant.id, tenant.users.filter((u) => u.enabled !== false).map((u) => u.zoomUserId), out);
     if (!env.TEMPORAL_ADDRESS) {
       out('  schedules: not synced here (TEMPORAL_ADDRESS is not set); npm start or the next worker to start syncs them');
       return 0;
@@ -65,6 +67,28 @@ export async function runTenantsCli(args: string[], out: (line: string) => void 
     return 0;
   } finally {
     await close();
+  }
+}
+
+/**
+ * Names the recorded users Zoom does not know (deleted, or a typo in the file): their meetings
+ * could never be listed. One users listing per tenant (two calls per 300 users) says so cheaply;
+ * when Zoom cannot be asked, that is said instead and the apply stands.
+ */
+async function reportUnknownUsers(db: Database, secrets: SecretBox, tenantId: string, zoomUserIds: string[], out: (line: string) => void): Promise<void> {
+  if (zoomUserIds.length === 0) return;
+  const clients = createZoomClients(db, secrets);
+  try {
+    const zoom = await clients.forTenant(tenantId);
+    const known = new Set((await zoom.listAllUsers().toArray()).map((u) => u.id));
+    const unknown = zoomUserIds.filter((id) => !known.has(id));
+    out(unknown.length === 0
+      ? `  ${tenantId}: all ${zoomUserIds.length} recorded user(s) are users of the Zoom account`
+      : `  warning: ${tenantId}: Zoom does not know recorded user(s) ${unknown.join(', ')} (deleted, or a typo?): their meetings cannot be listed`);
+  } catch (err) {
+    out(`  note: ${tenantId}: could not ask Zoom whether the recorded users exist: ${(err as Error).message}`);
+  } finally {
+    await clients.close();
   }
 }
 

@@ -152,6 +152,7 @@ describe('production topology: separate worker, API and CLI processes on an unpr
     // Ops apply the tenants file with the CLI: that creates the tenant's schedule.
     const applied = await runArchiverCommand('tenants apply', 'src/cli/tenants.ts', ['apply', tenantsFile], env);
     expect(applied).toContain('tenants: 1 created');
+    expect(applied).toContain(`${TENANT}: all 2 recorded user(s) are users of the Zoom account`);
     expect(applied).toContain(`created: ${syncScheduleId(TENANT, 'cloud_recordings')}`);
     const schedule = await client.schedule.getHandle(syncScheduleId(TENANT, 'cloud_recordings')).describe();
     expect(schedule.spec.intervals?.[0]?.every).toBe(POLL_SECONDS * 1000);
