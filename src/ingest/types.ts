@@ -47,7 +47,7 @@ export interface TenantSyncInput {
   concurrency?: number;
   /**
    * How long the sync waits for one meeting's child before it stops waiting (the child goes on):
-   * a slow file delays its own meeting, never the tenant's sync. Default 30 s.
+   * a slow file delays its own meeting, never the tenant's sync. Default 10 s (a child let go of keeps running; worker slots still bound the downloads).
    */
   childWaitSeconds?: number;
   /** Carried over continue-as-new: the end of this sync's listing. */

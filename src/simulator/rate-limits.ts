@@ -18,6 +18,12 @@ export interface RateLimitConfig {
   enabled: boolean;
   meetings: Record<Plan, PlanLimits>;
   phone: Record<Plan, PlanLimits>;
+  /**
+   * Categories charged to the daily quota: Zoom's are heavy and resource-intensive. A test may add
+   * another (the archiver's meeting path makes no heavy call) to run the daily-limit path on the
+   * simulator's own quota: same 429, same Retry-After, same reset at 00:00 UTC.
+   */
+  dailyQuotaCategories: Category[];
 }
 
 /** Today's numbers from REFERENCE.md §8; configuration because Zoom changes them. */
@@ -31,10 +37,12 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     pro: { lightPerSecond: 20, mediumPerSecond: 10, heavyPerSecond: 5, resourceIntensivePerMinute: 5, heavyDailyQuota: 15_000 },
     business: { lightPerSecond: 40, mediumPerSecond: 20, heavyPerSecond: 10, resourceIntensivePerMinute: 10, heavyDailyQuota: 30_000 },
   },
+  dailyQuotaCategories: ['heavy', 'resource-intensive'],
 };
 
 export type RateLimitOverrides = {
   enabled?: boolean;
+  dailyQuotaCategories?: Category[];
   meetings?: { [P in Plan]?: Partial<PlanLimits> };
   phone?: { [P in Plan]?: Partial<PlanLimits> };
 };
@@ -44,7 +52,12 @@ export function mergeRateLimits(base: RateLimitConfig, overrides: RateLimitOverr
     pro: { ...base[name].pro, ...overrides[name]?.pro },
     business: { ...base[name].business, ...overrides[name]?.business },
   });
-  return { enabled: overrides.enabled ?? base.enabled, meetings: family('meetings'), phone: family('phone') };
+  return {
+    enabled: overrides.enabled ?? base.enabled,
+    meetings: family('meetings'),
+    phone: family('phone'),
+    dailyQuotaCategories: overrides.dailyQuotaCategories ?? base.dailyQuotaCategories,
+  };
 }
 
 export interface RateLimitRejection {
@@ -75,7 +88,7 @@ export class RateLimiter {
   take(accountId: string, plan: Plan, family: ApiFamily, category: Category, nowMs: number, windowNowMs = nowMs): RateLimitRejection | null {
     if (!this.config.enabled) return null;
     const limits = this.config[family][plan];
-    const sharesDaily = category === 'heavy' || category === 'resource-intensive';
+    const sharesDaily = this.config.dailyQuotaCategories.includes(category);
     const dayKey = `${accountId}|${family}`;
     const today = startOfUtcDay(nowMs);
     let day = this.daily.get(dayKey);

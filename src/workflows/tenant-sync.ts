@@ -27,7 +27,7 @@ const { trashArchivedMeetings } = proxyActivities<ReturnType<typeof createDelete
 const { beginSync, nextMeetingsToArchive, saveSyncProgress, endSync, failSync } = proxyActivities<SyncActivities>(databaseOptions);
 
 const DEFAULT_CONCURRENCY = 8;
-const DEFAULT_CHILD_WAIT_SECONDS = 30;
+const DEFAULT_CHILD_WAIT_SECONDS = 10;
 /** Meetings read from the database at a time: a page is one small activity result. */
 const PAGE_SIZE = 50;
 /** Children per run before continue-as-new: each adds a handful of events to this history. */

@@ -4,8 +4,8 @@ import { getSyncState } from '../../src/db/queries/sync-state.js';
 import { upsertTenant } from '../../src/db/queries/tenants.js';
 import { simulatedTenantInput } from '../../src/demo/demo-tenant.js';
 import type { TenantSyncTotals } from '../../src/ingest/types.js';
-import { startSimulator, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
-import { cdrsOf, mediaFilesOf, registerTenant, startE2eWorld, type E2eTenant, type E2eWorld } from './helpers.js';
+import { startSimulator, type GroundTruthFile, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
+import { cdrsOf, expectStoredExactly, mediaFilesOf, registerTenant, runSync, startE2eWorld, type E2eTenant, type E2eWorld } from './helpers.js';
 
 // The compliance-archiving source end to end: one account-wide listing (/archive_files, 7-day
 // windows), kept to the meetings configured users hosted, every archive file stored once with the
@@ -17,8 +17,12 @@ let tenant: E2eTenant;
 
 beforeAll(async () => {
   world = await startE2eWorld('e2e-archiving');
+  // A frozen clock: which archives are complete (5-40 minutes after a meeting ends) depends on the
+  // ground truth's moment only, never on when the test runs.
   sim = await startSimulator({
     seed: 808,
+    now: new Date(),
+    freezeClock: true,
     tenants: [{
       users: 3, inactiveUsers: 0, days: 10, meetingsPerDay: 3, archiving: true, phoneCallsPerDay: 0, mediaScale: 0.01,
       processingShare: 0, externalHostShare: 0, oddUuidShare: 0.3,
@@ -41,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('archiving source', () => {
-  it('stores every archive file of the meetings configured users hosted, once, and nothing of the others', async () => {
+  it('stores, once, every archive file the configured users need (meetings they hosted or have their own recording in), and nothing of the others', async () => {
     const truth = await sim.control.groundTruth(tenant.zoom.accountId);
     const configured = new Set(tenant.users.map((u) => u.zoomUserId));
     const configuredEmails = new Set(tenant.users.map((u) => u.email.toLowerCase()));
@@ -54,23 +58,25 @@ describe('archiving source', () => {
     expect(hostedByConfigured.length).toBeGreaterThan(5);
     expect(foreign.length).toBeGreaterThan(0);
 
-    const totals: TenantSyncTotals = await world.temporal.client.workflow.execute('tenantSync', {
-      args: [{ tenantId: tenant.tenantId, source: 'archiving' }],
-      taskQueue: world.temporal.taskQueue,
-      workflowId: `sync:${tenant.tenantId}:archiving`,
-    });
+    const totals: TenantSyncTotals = await runSync(world, tenant.tenantId, `sync:${tenant.tenantId}:archiving`, { source: 'archiving' });
     expect(totals.failed).toBe(0);
 
+    // The archive of a meeting a configured user hosted, or has an individual recording in (the
+    // account-wide listing is kept to those). Its recorded users are the configured host and
+    // participants; both record video and individual audio, so they need every shared file, their
+    // own individual files, and the others' individual audio. Bytes hashed from the bucket.
+    const ownsFileIn = (m: GroundTruthMeeting) => m.files.some((f) => f.kind === 'archive' && f.participant_email && configuredEmails.has(f.participant_email.toLowerCase()));
+    const listed = truth.meetings.filter((m) => ended(m) && (configured.has(m.host_id) || ownsFileIn(m)));
+    expect(listed.length).toBeGreaterThan(hostedByConfigured.length);
+    const recordedEmails = (m: GroundTruthMeeting) => new Set(tenant.users.filter((u) => u.zoomUserId === m.host_id
+      || m.participants.some((p) => p.id === u.zoomUserId || p.email.toLowerCase() === u.email.toLowerCase())
+      || m.files.some((f) => f.participant_email?.toLowerCase() === u.email.toLowerCase())).map((u) => u.email.toLowerCase()));
+    const needed = (m: GroundTruthMeeting, f: GroundTruthFile) => !f.participant_email
+      || (recordedEmails(m).has(f.participant_email.toLowerCase()) ? ['M4A', 'MP3', 'MP4'].includes(f.file_type) : ['M4A', 'MP3'].includes(f.file_type));
+    const expectedFiles = listed.flatMap((m) => m.files.filter((f) => f.kind === 'archive' && needed(m, f)).map((file) => ({ meetingUuid: m.uuid, file })));
+    expect(expectedFiles.length).toBeGreaterThan(listed.length);
+    await expectStoredExactly(world, tenant.tenantId, expectedFiles);
     const rows = new Map((await mediaFilesOf(world, tenant.tenantId)).map((r) => [r.zoomFileId, r]));
-    const expectedFiles = hostedByConfigured.flatMap((m) => m.files.filter((f) => f.kind === 'archive'));
-    expect(expectedFiles.length).toBeGreaterThan(hostedByConfigured.length);
-    for (const file of expectedFiles) {
-      const row = rows.get(file.id);
-      expect(row?.state, `archive file ${file.id} (${file.file_type})`).toBe('stored');
-      expect(row?.sha256).toBe(file.sha256);
-      expect(row?.storedSize).toBe(file.file_size);
-      expect(await world.store.head(row!.storageKey)).toEqual({ size: file.file_size, sha256: file.sha256 });
-    }
     for (const meeting of foreign) {
       expect([...rows.values()].filter((r) => r.platformCallId === meeting.uuid), `meeting ${meeting.uuid} of an unconfigured host`).toEqual([]);
     }
@@ -84,11 +90,7 @@ describe('archiving source', () => {
     expect(new Set(cdrs.map((c) => `${c.platformCallId}|${c.recordedUserZoomId}`)).size).toBe(cdrs.length);
 
     // A second sync finds everything archived: no child, no download.
-    const again: TenantSyncTotals = await world.temporal.client.workflow.execute('tenantSync', {
-      args: [{ tenantId: tenant.tenantId, source: 'archiving' }],
-      taskQueue: world.temporal.taskQueue,
-      workflowId: `sync:${tenant.tenantId}:archiving:again`,
-    });
+    const again = await runSync(world, tenant.tenantId, `sync:${tenant.tenantId}:archiving:again`, { source: 'archiving' });
     expect(again).toMatchObject({ meetings: 0, stored: 0 });
   });
 });

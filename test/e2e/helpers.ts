@@ -107,7 +107,9 @@ export async function registerTenant(
 export async function runSync(world: E2eWorld, tenantId: string, workflowId?: string, input: Partial<TenantSyncInput> = {}): Promise<TenantSyncTotals> {
   const source = input.source ?? 'cloud_recordings';
   return world.temporal.client.workflow.execute('tenantSync', {
-    args: [{ tenantId, source, ...input }],
+    // Unless a test is about slow children, the sync waits for every child: its result and the
+    // archive are complete when it returns, however loaded the machine.
+    args: [{ tenantId, source, childWaitSeconds: 600, ...input }],
     taskQueue: world.temporal.taskQueue,
     workflowId: workflowId ?? `${syncWorkflowId(tenantId, source)}:${uniqueSuffix()}`,
     workflowExecutionTimeout: '2 minutes',

@@ -26,7 +26,7 @@ const PARTICIPANTS = 'GET /past_meetings/{meetingId}/participants';
 // One simulated Zoom account per scenario; small media keeps the whole file fast.
 const QUIET = { phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0 };
 const SIM_TENANTS = {
-  full: 0, processing: 1, webhook: 2, deleteAfter: 3, replay: 4,
+  full: 0, processing: 1, webhook: 2, deleteAfter: 3, replay: 4, late: 5, long: 6,
 } as const;
 
 let world: E2eWorld;
@@ -34,8 +34,11 @@ let sim: RunningSimulator;
 
 beforeAll(async () => {
   world = await startE2eWorld('e2e-meetings');
+  // A frozen clock: what is ready (processing files, late transcripts) moves only when a test says so.
   sim = await startSimulator({
     seed: 606,
+    now: new Date(),
+    freezeClock: true,
     tenants: [
       {
         ...QUIET, users: 4, days: 14, meetingsPerDay: 3,
@@ -46,6 +49,9 @@ beforeAll(async () => {
       { ...QUIET, users: 2, days: 2, meetingsPerDay: 2 },
       { ...QUIET, users: 2, days: 2, meetingsPerDay: 2, individualAudioShare: 0.5 },
       { ...QUIET, users: 2, days: 1, meetingsPerDay: 4, transcriptShare: 0, oddUuidShare: 0 },
+      { ...QUIET, users: 1, days: 1, meetingsPerDay: 0 },
+      // More meetings than one sync run takes (200) before it continues as new.
+      { ...QUIET, users: 2, days: 7, meetingsPerDay: 32, transcriptShare: 0, chatShare: 0, timelineShare: 0, unrecordedShare: 0, externalHostShare: 0, individualAudioShare: 0 },
     ],
   });
 });
@@ -90,7 +96,11 @@ async function expectCdrs(tenant: E2eTenant, expected: ExpectedMeeting[]) {
       // The user's own part of the meeting: from their first join (the host: the start) on.
       const joins = meeting.participants.filter((p) => p.internal && p.id === user.zoomUserId).map((p) => Date.parse(p.join_time));
       expect(cdr.startedAt.getTime()).toBe(joins.length > 0 ? Math.min(...joins) : Date.parse(meeting.start_time));
-      expect(cdr.endedAt!.getTime()).toBeLessThanOrEqual(Date.parse(meeting.end_time));
+      // ...to their last leave (the host without participant rows: the scheduled end).
+      const leaves = meeting.participants.filter((p) => p.internal && p.id === user.zoomUserId).map((p) => Date.parse(p.leave_time));
+      const ended = leaves.length > 0 ? Math.max(...leaves) : Date.parse(meeting.end_time);
+      expect(cdr.endedAt!.getTime()).toBe(ended);
+      expect(cdr.durationSeconds).toBe(Math.round((ended - cdr.startedAt.getTime()) / 1000));
     }
   }
 }
@@ -169,7 +179,7 @@ describe('a sync of a simulated tenant', () => {
 
     // The listing cost the minimum: one page per configured user (each has < 300 meetings in one
     // window); the meeting's metadata is one participants call per meeting.
-    expect(await accountCalls(tenant, PARTICIPANTS)).toBeLessThanOrEqual(expected.length);
+    expect(await accountCalls(tenant, PARTICIPANTS)).toBe(expected.length);
   });
 
   it('a second sync downloads nothing, duplicates nothing, and lists one page per user', async () => {
@@ -232,17 +242,69 @@ describe('files still processing', () => {
   });
 });
 
+describe('a transcript Zoom delivers hours after the meeting', () => {
+  it('is picked up by a later sync once it appears, beside the meeting\'s other files', async () => {
+    const tenant = await registerTenant(world, sim, { simTenant: SIM_TENANTS.late, configure: [{ index: 0, modality: 'voice', individualAudio: false }] });
+    const now = Date.parse(await sim.control.now());
+    const meeting = await sim.control.addMeeting(tenant.zoom.accountId, {
+      hostId: tenant.users[0]!.zoomUserId, start_time: new Date(now - 3600_000).toISOString(), durationMinutes: 30, participants: 0,
+      files: [{ file_type: 'M4A' }, { file_type: 'TRANSCRIPT', late: true, readyAt: new Date(now + 5 * 3600_000).toISOString() }],
+    });
+    const transcript = meeting.files.find((f) => f.file_type === 'TRANSCRIPT')!;
+
+    await runSync(world, tenant.tenantId);
+    const first = expectedArchive(await truthOf(tenant), tenant);
+    expect(filesOf(first).map((f) => f.file.file_type)).toEqual(['M4A']);
+    await expectArchived(tenant, first);
+
+    // Seven hours later the transcript is listed (Zoom keeps the meeting's old start time on it).
+    await sim.control.advanceClock(7 * 3600_000);
+    await runSync(world, tenant.tenantId);
+    const later = expectedArchive(await truthOf(tenant), tenant);
+    expect(filesOf(later).map((f) => f.file.id)).toContain(transcript.id);
+    await expectArchived(tenant, later);
+    await expectCdrs(tenant, later);
+  });
+});
+
+describe('a sync longer than one workflow run', () => {
+  it('continues as new past 200 meetings and archives every meeting of the ground truth once', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: SIM_TENANTS.long, configure: [{ index: 0, modality: 'voice', individualAudio: false }, { index: 1, modality: 'voice', individualAudio: false }],
+    });
+    const expected = expectedArchive(await truthOf(tenant), tenant);
+    expect(expected.length).toBeGreaterThan(200);
+    const handle = await world.temporal.client.workflow.start('tenantSync', {
+      args: [{ tenantId: tenant.tenantId, source: 'cloud_recordings', childWaitSeconds: 600 }],
+      taskQueue: world.temporal.taskQueue, workflowId: `long-sync-${tenant.tenantId}`,
+    });
+    const totals = await handle.result() as { meetings: number; stored: number };
+
+    const firstRun = await world.temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+    expect(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    expect(totals).toMatchObject({ meetings: expected.length, stored: filesOf(expected).length });
+    await expectArchived(tenant, expected);
+    await expectCdrs(tenant, expected);
+  }, 240_000);
+});
+
 describe('the same meeting by webhook and by schedule', () => {
   let tenant: E2eTenant;
   let api: FastifyInstance;
   let url: string;
+  let simNow = 0;
 
   beforeAll(async () => {
+    simNow = Date.parse(await sim.control.now());
     tenant = await registerTenant(world, sim, {
       simTenant: SIM_TENANTS.webhook,
       configure: [{ index: 0, modality: 'screen', individualAudio: true }, { index: 1, modality: 'voice', individualAudio: false }],
     });
-    api = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [] });
+    // Zoom's clock and ours agree in production: the receiver checks timestamps on the simulator's (frozen) clock.
+    api = createApiServer({
+      db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [],
+      now: () => new Date(simNow),
+    });
     await api.listen({ host: '127.0.0.1', port: 0 });
     url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/webhooks/zoom/${tenant.tenantId}`;
   });
@@ -281,15 +343,17 @@ describe('the same meeting by webhook and by schedule', () => {
     const truth = await truthOf(tenant);
     const meeting = truth.meetings.find((m) => m.recorded)!;
     const body = JSON.stringify({
-      event: 'recording.completed', event_ts: Date.now(),
+      event: 'recording.completed', event_ts: simNow,
       payload: { account_id: tenant.zoom.accountId, object: { uuid: 'forged-e2e==', id: meeting.id, topic: meeting.topic, host_id: meeting.host_id, start_time: meeting.start_time, duration: 5, recording_files: [] } },
     });
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor(simNow / 1000));
     const res = await fetch(url, {
       method: 'POST', body,
       headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': timestamp, 'x-zm-signature': signWebhook('not-the-secret-token', timestamp, body) },
     });
+    // Refused for its signature (the timestamp is fresh), before anything is started.
     expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: 'webhook signature rejected: bad_signature' });
     await expect(world.temporal.client.workflow.getHandle(meetingWorkflowId(tenant.tenantId, 'forged-e2e==')).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 });

@@ -46,7 +46,6 @@ export interface ResilienceWorld {
 export async function startResilienceWorld(
   label: string,
   simOptions: SimulatorOptions,
-  options: { zoomApiBaseUrl?: (sim: RunningSimulator) => Promise<string> } = {},
 ): Promise<ResilienceWorld> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -70,7 +69,6 @@ export async function startResilienceWorld(
     const truth = await sim.control.groundTruth(credentials.accountId);
     await upsertTenant(database.db, secrets, simulatedTenantInput(TENANT_ID, 'Resilience (simulated Zoom account)', credentials, {
       pollIntervalSeconds: 3600,
-      ...(options.zoomApiBaseUrl ? { zoomApiBaseUrl: await options.zoomApiBaseUrl(sim) } : {}),
     }));
     for (const user of truth.users) {
       await upsertRecordedUser(database.db, TENANT_ID, {

@@ -1,10 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GroundTruthFile, GroundTruthMeeting, RunningSimulator } from '../../src/simulator/index.js';
+import type { GroundTruthFile, GroundTruthMeeting } from '../../src/simulator/index.js';
 import { meetingWorkflowId, syncWorkflowId } from '../../src/workflows/ids.js';
 import type { IngestMeetingResult, TenantSyncTotals } from '../../src/ingest/types.js';
 import {
@@ -12,24 +7,16 @@ import {
   startResilienceWorld, type ResilienceWorld, type WorkerProcess,
 } from './resilience-setup.js';
 import { rowFileKey, truthFileKey } from './helpers.js';
+import { s3ObjectSha256 } from '../harness/stored-bytes.js';
 
 // Resilience of the archive path on the real servers (Temporal dev server, PostgreSQL, S3) with the
 // simulator over HTTP: a worker process killed mid-download, and a sync through 5xx bursts,
-// truncated and reset downloads and a QPS 429 storm, and a daily-limit 429 that waits for 00:00 UTC.
-// Everything is checked against ground truth.
+// truncated and reset downloads and a QPS 429 storm. Everything is checked against ground truth.
+// (The daily-limit path runs to its end in daily-limit.test.ts, on the time-skipping server.)
 
 const MIB = 1024 * 1024;
 
-async function objectSha256(world: ResilienceWorld, key: string): Promise<{ sha256: string; size: number }> {
-  const { Body } = await world.bucket.client.send(new GetObjectCommand({ Bucket: world.bucket.bucket, Key: key }));
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of Body as Readable) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), size };
-}
+const objectSha256 = (world: ResilienceWorld, key: string) => s3ObjectSha256(world.bucket.client, world.bucket.bucket, key);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -204,106 +191,4 @@ describe('5xx bursts, truncated and reset downloads and a QPS 429 storm during a
     expect(totals).toMatchObject({ meetings: meetings.length, stored: expectedFiles.length, failed: 0, processing: 0 });
     console.log(`[resilience] sync through faults ${JSON.stringify(counters.faults)}, 429s ${counters.rateLimited.total}: ${meetings.length} meetings, ${expectedFiles.length} files, ${cdrs.length} CDRs`);
   }, 150_000);
-});
-
-/**
- * The simulator charges the daily quota to heavy and resource-intensive calls only, and the archiver
- * makes none (the participants call is medium), so a front on the simulator's API answers that one
- * call the way Zoom answers a spent daily quota; every other call reaches the simulator unchanged.
- */
-async function startDailyLimitFront(sim: RunningSimulator): Promise<{ apiBaseUrl: string; refused: () => number; close(): Promise<void> }> {
-  const target = new URL(sim.baseUrl);
-  let refused = 0;
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && /^\/v2\/past_meetings\/[^/]+\/participants/.test(req.url ?? '')) {
-      refused += 1;
-      const midnight = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1));
-      res.writeHead(429, {
-        'content-type': 'application/json;charset=UTF-8',
-        'x-ratelimit-category': 'Medium',
-        'x-ratelimit-type': 'Daily-limit',
-        'x-ratelimit-limit': '60000',
-        'x-ratelimit-remaining': '0',
-        'retry-after': midnight.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      });
-      res.end(JSON.stringify({ code: 429, message: 'You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.' }));
-      return;
-    }
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    apiBaseUrl: `http://127.0.0.1:${port}/v2`,
-    refused: () => refused,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
-describe('a daily-limit 429 on the meeting metadata call', () => {
-  let world: ResilienceWorld;
-  let front: Awaited<ReturnType<typeof startDailyLimitFront>> | undefined;
-
-  beforeAll(async () => {
-    world = await startResilienceWorld('daily', {
-      seed: 89,
-      tenants: [{ users: 2, inactiveUsers: 0, meetingsPerDay: 0, days: 1, phoneCallsPerDay: 0 }],
-    }, {
-      zoomApiBaseUrl: async (sim) => {
-        front = await startDailyLimitFront(sim);
-        return front.apiBaseUrl;
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await world?.close();
-    await front?.close();
-  });
-
-  it('retries prepareMeeting only after the next 00:00 UTC, as the activity names it', async () => {
-    const { sim, accountId, temporal } = world;
-    const host = world.configuredUsers[0]!;
-    const meeting = await sim.control.addMeeting(accountId, {
-      hostId: host.id, participants: 0, start_time: new Date(Date.now() - 3600_000).toISOString(), durationMinutes: 20,
-      files: [{ file_type: 'M4A', file_size: 64 * 1024 }], archive: false, transcript: false, chat: false, timeline: false,
-    });
-    const worker = await world.startWorker();
-    try {
-      const handle = await temporal.client.workflow.start('ingestMeeting', {
-        taskQueue: temporal.taskQueue,
-        workflowId: meetingWorkflowId(TENANT_ID, meeting.uuid),
-        args: [{ tenantId: TENANT_ID, source: 'cloud_recordings', meeting: meetingRefOf(meeting), trigger: 'webhook' }],
-      });
-      const deadline = Date.now() + 30_000;
-      let pending;
-      for (;;) {
-        const description = await handle.describe();
-        pending = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'prepareMeeting');
-        if (pending?.lastFailure) break;
-        if (Date.now() > deadline) throw new Error('prepareMeeting did not fail with the daily limit within 30 s');
-        await sleep(200);
-      }
-      const failedAt = Date.now();
-      expect(pending.lastFailure.applicationFailureInfo?.type).toBe('ZoomDailyLimitError');
-      expect(pending.attempt).toBe(2);
-      const nextAttempt = Number(pending.nextAttemptScheduleTime?.seconds ?? 0) * 1000;
-      const now = new Date(failedAt);
-      const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-      // The activity asks for a retry 5 s after Zoom's reset; Temporal schedules it from the failure.
-      expect(Math.abs(nextAttempt - (midnight + 5_000))).toBeLessThan(10_000);
-      expect(front!.refused()).toBe(1);
-      // Nothing else happened meanwhile: no file, no CDR.
-      expect((await mediaFileRows(world)).filter((r) => r.state === 'stored')).toHaveLength(0);
-      expect(await cdrRows(world)).toHaveLength(0);
-      await handle.terminate('daily-limit test done');
-    } finally {
-      await worker.stop();
-    }
-  }, 60_000);
 });
