@@ -84,8 +84,11 @@ beforeAll(async () => {
   temporal = await startDevServer({ registerSearchAttributes: false });
   database = await createTestDatabase();
   db = await openDatabase({ url: database.url });
+  // A frozen clock: nothing becomes ready (a late transcript) between the ground truth and the archive.
   sim = await startSimulator({
     seed: 909,
+    now: new Date(),
+    freezeClock: true,
     tenants: [{ users: 3, inactiveUsers: 0, days: 3, meetingsPerDay: 3, phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0, externalHostShare: 0 }],
   });
   zoom = sim.tenants[0]!;
