@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { getRecordedUser, listRecordedUsers, recordedUserInputSchema, upsertRecordedUser, type RecordedUserInput } from '../db/queries/recorded-users.js';
-import { getTenant, listTenants, tenantInputSchema, upsertTenant, type TenantInput } from '../db/queries/tenants.js';
+import { getTenant, listTenants, tenantInputSchema, tenantOptionsShape, upsertTenant, type TenantInput } from '../db/queries/tenants.js';
 import type { MeetingSource } from '../ingest/types.js';
 import type { SecretBox } from '../security/secrets.js';
 
@@ -53,12 +53,7 @@ const tenantsFileSchema = (env: NodeJS.ProcessEnv) =>
         sources: z.array(z.enum(SOURCES)).default(['archiving']),
         pollIntervalSeconds: tenant.pollIntervalSeconds,
         internalNumberPatterns: tenant.internalNumberPatterns,
-        options: z.strictObject({
-          deleteAfterArchive: z.boolean().default(false),
-          fileRetryHours: z.number().positive().max(168).optional(),
-          deleteGraceHours: z.number().min(0).max(24 * 30).optional(),
-          deleteDryRun: z.boolean().optional(),
-        }).default({ deleteAfterArchive: false }),
+        options: z.strictObject(tenantOptionsShape).default({ deleteAfterArchive: false }),
         users: z.array(userSchema).default([]),
       }),
     ),

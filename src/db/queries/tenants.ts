@@ -15,6 +15,14 @@ const isRegExp = (pattern: string) => {
   }
 };
 
+/** The tenant's options (TenantOptions), shared by the database input and the tenants file (which is strict). */
+export const tenantOptionsShape = {
+  deleteAfterArchive: z.boolean().default(false),
+  fileRetryHours: z.number().positive().max(168).optional(),
+  deleteGraceHours: z.number().min(0).max(24 * 30).optional(),
+  deleteDryRun: z.boolean().optional(),
+};
+
 export const tenantInputSchema = z.object({
   id: z.string().regex(TENANT_ID_PATTERN, 'must be a slug: lower-case letters, digits and inner dashes, at most 63 characters'),
   name: z.string().min(1),
@@ -32,12 +40,7 @@ export const tenantInputSchema = z.object({
   phoneEnabled: z.boolean().default(false),
   pollIntervalSeconds: z.number().int().positive().default(300),
   internalNumberPatterns: z.array(z.string().refine(isRegExp, 'must be a valid regular expression')).default([]),
-  options: z.object({
-    deleteAfterArchive: z.boolean().default(false),
-    fileRetryHours: z.number().positive().max(168).optional(),
-    deleteGraceHours: z.number().min(0).max(24 * 30).optional(),
-    deleteDryRun: z.boolean().optional(),
-  }).default({ deleteAfterArchive: false }),
+  options: z.object(tenantOptionsShape).default({ deleteAfterArchive: false }),
 });
 export type TenantInput = z.input<typeof tenantInputSchema>;
 
