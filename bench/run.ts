@@ -2,6 +2,8 @@ import { runServerBench } from './servers.js';
 import { runZoomClientBench } from './zoom-client.js';
 import { runMediaStoreBench } from './media-store.js';
 import { runArchiveBench } from './archive.js';
+import { runSimulatorBench } from './simulator.js';
+import { runContainmentBench } from './containment.js';
 import type { BenchFigure } from './figures.js';
 
 // `npm run bench [-- name...]`: runs the benchmarks (all, or those named), prints a table, then
@@ -11,6 +13,8 @@ const benches: Record<string, () => Promise<BenchFigure[]>> = {
   'zoom-client': runZoomClientBench,
   'media-store': runMediaStoreBench,
   archive: runArchiveBench,
+  simulator: runSimulatorBench,
+  containment: runContainmentBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -146,7 +146,8 @@ describe.each([TEMPORAL_CLI, VERSITYGW])('$script (Go build)', ({ script, module
     expect(builds).toHaveLength(1);
     expect(builds[0]).toContain(` -o ${binary}.tmp `);
     // A fast step says nothing more than that it builds (no progress lines), and does not wait
-    // on the progress reporter's 15 s sleep.
+    // on the progress reporter's 15 s sleep. The bound: the stubbed build takes about a second, so
+    // 10 s leaves a loaded machine 9 s, and waiting out the sleep would take at least 15 s.
     expect(first.stderr).not.toMatch(/still /);
     expect(first.ms).toBeLessThan(10_000);
 
@@ -277,6 +278,8 @@ describe('install-test-server.sh (Maven + java)', () => {
     const result = await run(sb, 'install-test-server.sh');
     expectSuccess(result);
     expect(result.stderr).toContain('no class-data sharing archive was written');
+    // The stubbed run takes about a second; waiting for the port would take 30 s: 10 s sits
+    // between them with a wide margin on both sides.
     expect(result.ms).toBeLessThan(10_000);
   });
 

@@ -151,7 +151,8 @@ describe('Zoom Phone', () => {
     const user = truth.calls[0]!.legs[0]!.owner_user_id!;
     const mine = (await allPages(biz, token, `/phone/users/${user}/call_logs?from=2026-03-01&to=2026-03-10`)).flatMap((p) => p.call_logs);
     expect(mine.every((l: { user_id: string }) => l.user_id === user)).toBe(true);
-    expect(mine.length).toBeGreaterThan(0);
+    // Exactly the legs the ground truth gives that user, not merely some.
+    expect(mine).toHaveLength(truth.calls.flatMap((c) => c.legs).filter((l) => l.owner_user_id === user).length);
   });
 
   it('user-level recordings hold only recordings the user owns', async () => {

@@ -5,7 +5,7 @@ import { MediaStream, mediaKey, mediaSha256 } from '../../src/simulator/media.js
 import type { RunningSimulator } from '../../src/simulator/index.js';
 import { getToken, startTestSimulator } from './helpers.js';
 
-const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
 let sim: RunningSimulator;
 
 beforeAll(async () => {
@@ -27,32 +27,29 @@ describe('media generator', () => {
     expect((await read(0, 1000)).equals((await (async () => { const p: Buffer[] = []; for await (const c of new MediaStream(mediaKey(1, 'file-b'), 0, 1000)) p.push(c as Buffer); return Buffer.concat(p); })()))).toBe(false);
   });
 
-  it('streams a 1 GiB file over HTTP with flat memory and matching SHA-256', async () => {
+  // Correctness only: how fast the bytes come and how flat memory stays while 1 GiB streams are
+  // figures of `npm run bench simulator`, not assertions in a worker shared with other test files.
+  it('streams a file of many chunks over HTTP: exactly file_size bytes with the ground truth SHA-256', async () => {
     const t = sim.tenants[0]!;
+    // Not a multiple of the generator's 64 KiB chunk, and many times its stream buffer.
+    const size = 64 * MiB + 12_345;
     const meeting = await sim.control.addMeeting(t.accountId, {
       start_time: '2026-03-09T10:00:00Z', durationMinutes: 60, participants: 0, archive: false,
-      files: [{ file_type: 'MP4', file_size: GiB }],
+      files: [{ file_type: 'MP4', file_size: size }],
     });
     const file = meeting.files[0]!;
+    expect(file.file_size).toBe(size);
     const token = await getToken(t);
-    const rssBefore = process.memoryUsage().rss;
-    const started = Date.now();
     const res = await request(file.download_url, { headers: { authorization: `Bearer ${token}` } });
     expect(res.statusCode).toBe(200);
-    expect(Number(res.headers['content-length'])).toBe(GiB);
+    expect(Number(res.headers['content-length'])).toBe(size);
     const hash = createHash('sha256');
     let bytes = 0;
-    let peak = 0;
     for await (const chunk of res.body) {
       hash.update(chunk as Buffer);
       bytes += (chunk as Buffer).length;
-      if (bytes % (64 * 1024 * 1024) < (chunk as Buffer).length) peak = Math.max(peak, process.memoryUsage().rss);
     }
-    const seconds = (Date.now() - started) / 1000;
-    expect(bytes).toBe(GiB);
+    expect(bytes).toBe(size);
     expect(hash.digest('hex')).toBe(file.sha256);
-    expect(peak - rssBefore).toBeLessThan(200 * 1024 * 1024);
-    // Generating, serving and hashing in one process; the generator alone is much faster.
-    expect(GiB / seconds).toBeGreaterThan(100 * 1024 * 1024);
-  }, 60_000);
+  });
 });

@@ -15,6 +15,14 @@ let receiver: Server;
 let url: string;
 const received: Received[] = [];
 let answers: number[] = [];
+/** Zoom waits 5, 20 and 60 minutes between attempts; here the same schedule in milliseconds. */
+const RETRY_DELAYS_MS = [50, 100, 150];
+
+const deliveryLog = async (id: string) => {
+  const found = (await sim.control.webhookDeliveries()).find((d) => d.id === id);
+  if (!found) throw new Error(`the simulator logged no delivery ${id}`);
+  return found;
+};
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -35,7 +43,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/zoom`;
-  sim = await startTestSimulator({ seed: 5, webhookUrl: url, webhookRetryDelaysMs: [50, 100, 150], tenants: [{ users: 3, days: 2, phoneCallsPerDay: 2 }] });
+  sim = await startTestSimulator({ seed: 5, webhookUrl: url, webhookRetryDelaysMs: RETRY_DELAYS_MS, tenants: [{ users: 3, days: 2, phoneCallsPerDay: 2 }] });
   t = sim.tenants[0]!;
 });
 afterAll(async () => {
@@ -70,19 +78,36 @@ describe('webhooks', () => {
     expect(phone!.payload.object.recordings[0].download_url).toContain('/v2/phone/recording/download/');
   });
 
-  it('retries after 5xx like Zoom (not after 4xx)', async () => {
+  it('retries after 5xx on the configured schedule, and not after a 4xx', async () => {
     received.length = 0;
     answers = [500, 503];
-    await sim.control.sendWebhook(t.accountId, 'meeting.ended');
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const log = (await sim.control.webhookDeliveries()).at(-1)!;
+    const failing = await sim.control.sendWebhook(t.accountId, 'meeting.ended');
+    expect(failing.attempts.map((a) => a.status)).toEqual([500]);
+    expect(failing.pending).toBe(true);
+    // Retries run in the background; the simulator's log says when none is left.
+    await expect.poll(async () => (await deliveryLog(failing.id)).pending, { timeout: 10_000 }).toBe(false);
+    const log = await deliveryLog(failing.id);
     expect(log.attempts.map((a) => a.status)).toEqual([500, 503, 200]);
     expect(log.delivered).toBe(true);
-    expect(received).toHaveLength(3);
+    // The same event each time, each signed afresh.
+    expect(received.map((r) => r.body)).toEqual([failing.body, failing.body, failing.body]);
+    expect(received.every(verify)).toBe(true);
+    // Lower bounds only (a busy machine makes gaps longer, never shorter): each retry waits its
+    // delay after the answer before it; 2 ms allowed for the millisecond clock's rounding.
+    const at = log.attempts.map((a) => Date.parse(a.at));
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(RETRY_DELAYS_MS[0]! - 2);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(RETRY_DELAYS_MS[1]! - 2);
+
     answers = [400];
     const refused = await sim.control.sendWebhook(t.accountId, 'meeting.ended');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await sim.control.webhookDeliveries()).find((d) => d.id === refused.id)!.attempts).toHaveLength(1);
+    expect(refused.attempts.map((a) => a.status)).toEqual([400]);
+    // A 4xx schedules nothing: the simulator says so at once...
+    expect(refused.pending).toBe(false);
+    // ...and nothing came: after three times the whole retry schedule (a retry would have come
+    // after the first delay, 50 ms), the log and the receiver still have the one attempt.
+    await new Promise((resolve) => setTimeout(resolve, 3 * RETRY_DELAYS_MS.reduce((a, b) => a + b, 0)));
+    expect((await deliveryLog(refused.id)).attempts).toHaveLength(1);
+    expect(received.filter((r) => r.body === refused.body)).toHaveLength(1);
   });
 
   it('performs the endpoint.url_validation handshake', async () => {

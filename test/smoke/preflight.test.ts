@@ -3,6 +3,8 @@ import { checkPostgres, checkS3, checkTemporal, redactUrl } from '../../src/loca
 import { freePort } from '../../src/local/s3-server.js';
 
 // A stopped server must fail the harness fast with a message naming it, never hang a run.
+// The bound, 15 s, is three times the checks' own 5 s timeout (src/local/preflight.ts): a refused
+// port fails at once, a timeout after 5 s; only a check that waits on no timeout can reach 15 s.
 describe('preflight checks against a stopped server', () => {
   it('names Temporal and fails within seconds', async () => {
     const port = await freePort();

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,6 +18,7 @@ import {
   type MediaStore,
 } from '../../src/storage/index.js';
 import { createTestBucket } from '../harness/index.js';
+import { s3ObjectSha256 } from '../harness/stored-bytes.js';
 
 const MiB = 1024 * 1024;
 
@@ -24,6 +26,8 @@ interface StoreUnderTest {
   store: MediaStore;
   /** Every object or file the backend holds, hidden and temporary ones included. */
   everything(): Promise<string[]>;
+  /** SHA-256 and size of the bytes stored under `key`, read past the store (S3 GetObject, or the file itself). */
+  storedBytes(key: string): Promise<{ sha256: string; size: number }>;
   cleanup(): Promise<void>;
 }
 
@@ -39,6 +43,7 @@ const stores: Array<[string, () => Promise<StoreUnderTest>]> = [
         const uploads = await bucket.client.send(new ListMultipartUploadsCommand({ Bucket: bucket.bucket }));
         return [...(objects.Contents ?? []).map((o) => o.Key!), ...(uploads.Uploads ?? []).map((u) => `upload:${u.Key}`)];
       },
+      storedBytes: (key) => s3ObjectSha256(bucket.client, bucket.bucket, key),
       cleanup: () => bucket.drop(),
     };
   }],
@@ -47,6 +52,10 @@ const stores: Array<[string, () => Promise<StoreUnderTest>]> = [
     return {
       store: new LocalMediaStore(root),
       everything: async () => readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(root.length + 1)),
+      storedBytes: async (key) => {
+        const bytes = await readFile(join(root, key));
+        return { sha256: sha256(bytes), size: bytes.length };
+      },
       cleanup: async () => rmSync(root, { recursive: true, force: true }),
     };
   }],
@@ -101,6 +110,8 @@ describe.each(stores)('media store on %s', (_name, makeStore) => {
     const key = stored(nextKey());
     const result = await store.put(key, chunked(bytes), { expectedSize: bytes.length, contentType: 'video/mp4', metadata: { 'zoom-file-id': 'file' } });
     expect(result).toEqual({ key, size: bytes.length, sha256: sha256(bytes), alreadyStored: false });
+    // The bytes themselves, hashed from the backend: not the checksum the store wrote beside them.
+    expect(await subject.storedBytes(key)).toEqual({ size: bytes.length, sha256: sha256(bytes) });
     expect(await store.head(key)).toEqual({ size: bytes.length, sha256: sha256(bytes) });
     expect(sha256(await buffer(await store.get(key)))).toBe(sha256(bytes));
   });
@@ -109,6 +120,7 @@ describe.each(stores)('media store on %s', (_name, makeStore) => {
     const bytes = randomBytes(12 * MiB + 5);
     const key = stored(nextKey());
     expect(await store.put(key, chunked(bytes))).toMatchObject({ size: bytes.length, sha256: sha256(bytes), alreadyStored: false });
+    expect(await subject.storedBytes(key)).toEqual({ size: bytes.length, sha256: sha256(bytes) });
     expect(sha256(await buffer(await store.get(key)))).toBe(sha256(bytes));
     expect(await store.head(key)).toEqual({ size: bytes.length, sha256: sha256(bytes) });
   });
@@ -116,6 +128,7 @@ describe.each(stores)('media store on %s', (_name, makeStore) => {
   it('stores an empty file', async () => {
     const key = stored(nextKey());
     expect(await store.put(key, Readable.from([]), { expectedSize: 0 })).toMatchObject({ size: 0, sha256: sha256(Buffer.alloc(0)) });
+    expect(await subject.storedBytes(key)).toEqual({ size: 0, sha256: sha256(Buffer.alloc(0)) });
     expect(await buffer(await store.get(key))).toHaveLength(0);
   });
 
@@ -128,6 +141,7 @@ describe.each(stores)('media store on %s', (_name, makeStore) => {
     const unread = chunked(bytes, { failAfter: 0 });
     expect(await store.put(key, unread, { expectedSha256: sha256(bytes) })).toMatchObject({ alreadyStored: true });
     expect(unread.destroyed).toBe(true);
+    expect(await subject.storedBytes(key)).toEqual({ size: bytes.length, sha256: sha256(bytes) });
   });
 
   it('refuses different bytes under a stored key and keeps the original', async () => {
@@ -138,6 +152,7 @@ describe.each(stores)('media store on %s', (_name, makeStore) => {
     const refused = store.put(key, chunked(other));
     await expect(refused).rejects.toBeInstanceOf(MediaConflictError);
     await expect(refused).rejects.toThrow(sha256(other));
+    expect(await subject.storedBytes(key)).toEqual({ size: original.length, sha256: sha256(original) });
     expect(sha256(await buffer(await store.get(key)))).toBe(sha256(original));
   });
 

@@ -54,12 +54,22 @@ describe('downloads against the simulator', () => {
   it('survives resets, truncation and 5xx bursts mid-download', async () => {
     const client = clientFor(sim.tenants[0]!, {}, { downloadResumes: 20 });
     await sim.control.setFaults({ connectionReset: 0.4, truncatedBody: 0.3, serverError: 0.3, targets: 'downloads' });
-    for (const f of meetings.slice(0, 4).flatMap((m) => m.files.filter((x) => !x.idless))) {
+    const files = meetings.slice(0, 4).flatMap((m) => m.files.filter((x) => !x.idless));
+    for (const f of files) {
       const res = await client.downloadFile({ url: f.download_url, expectedSize: f.file_size });
       expect(await sha256Of(res.stream)).toEqual({ sha256: f.sha256, bytes: f.file_size });
     }
-    const counters = await sim.control.getCounters();
-    expect((counters.faults.connectionReset ?? 0) + (counters.faults.truncatedBody ?? 0)).toBeGreaterThan(0);
+    const { faults, downloads } = await sim.control.getCounters();
+    // Seeded dice: this run meets each of the three faults (without one, its recovery went untested).
+    expect(faults.connectionReset).toBeGreaterThan(0);
+    expect(faults.truncatedBody).toBeGreaterThan(0);
+    expect(faults.serverError).toBeGreaterThan(0);
+    expect(Object.keys(faults).sort()).toEqual(['connectionReset', 'serverError', 'truncatedBody']);
+    // Each broken body cost exactly one resume, each 500 one more request (a 500 streams no body):
+    // bodies served = one per file + one per reset or truncation.
+    expect(downloads.requests).toBe(files.length + faults.connectionReset! + faults.truncatedBody!);
+    // Every byte was sent at least once; a reset may lose some in flight, to be sent again.
+    expect(downloads.bytes).toBeGreaterThanOrEqual(files.reduce((n, f) => n + f.file_size, 0));
     await client.close();
   });
 
@@ -71,8 +81,9 @@ describe('downloads against the simulator', () => {
     expect(err).toBeInstanceOf(ZoomDownloadIntegrityError);
     const e = err as ZoomDownloadIntegrityError;
     expect(e.retryable).toBe(true);
-    expect(e.bytesReceived).toBeGreaterThan(0);
-    expect(e.bytesReceived).toBeLessThan(file.file_size);
+    // The simulator closes cleanly at half the body: the error says exactly where to resume.
+    expect(e.bytesReceived).toBe(Math.floor(file.file_size / 2));
+    expect((await sim.control.getCounters()).faults).toEqual({ truncatedBody: 1 });
     await client.close();
   });
 

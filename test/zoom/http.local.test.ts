@@ -1,6 +1,8 @@
 /**
- * Client behaviour against a small local server, for what the simulator does not serve yet
- * (heavy dashboard endpoints, hence daily-limit 429s) and for exact error bodies.
+ * Client behaviour against a small local server, for answers the simulator never gives: error
+ * bodies of every mapping, schema breaks, redirects, a daily-limit 429 without Retry-After or
+ * X-RateLimit-Type. The daily limit as the simulator's real heavy quota sends it is tested in
+ * rate-limits.sim.test.ts, and a "no retry" here is counted by the server (apiCalls), not waited for.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +19,7 @@ import {
   type Clock,
   type ZoomClientDeps,
 } from '../../src/zoom/index.js';
+import { DEFAULT_RETRY } from '../../src/zoom/http.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 let server: Server;
@@ -77,15 +80,19 @@ describe('daily-limit 429', () => {
 });
 
 describe('error mapping', () => {
-  const cases: [string, number, unknown, Record<string, string>, new (...a: never[]) => Error, boolean][] = [
-    ['not found by status', 404, { code: 3301, message: 'There is no recording for this meeting.' }, {}, ZoomNotFoundError, false],
-    ['not found sent as 400', 400, { code: 1001, message: 'User does not exist' }, {}, ZoomNotFoundError, false],
-    ['missing scope', 400, { code: 4711, message: 'Invalid access token, does not contain scopes:[x]' }, {}, ZoomAuthError, false],
-    ['validation', 400, { code: 300, message: 'Invalid field.' }, {}, ZoomRequestError, false],
-    ['5xx after retries', 503, { code: 503, message: 'busy' }, {}, ZoomServerError, true],
-    ['QPS asking for too long a pause', 429, { code: 429, message: 'per-second' }, { 'X-RateLimit-Type': 'QPS', 'Retry-After': '3600' }, ZoomRateLimitedError, true],
+  // Calls the server received for one client call: 1 means no retry (counted by the server once
+  // the client call has ended, so no retry can still be pending); a 5xx is retried the client's
+  // configured serverRetries times (the default: client() above sets only the backoff).
+  const SERVER_RETRIES = DEFAULT_RETRY.serverRetries;
+  const cases: [string, number, unknown, Record<string, string>, new (...a: never[]) => Error, boolean, number][] = [
+    ['not found by status', 404, { code: 3301, message: 'There is no recording for this meeting.' }, {}, ZoomNotFoundError, false, 1],
+    ['not found sent as 400', 400, { code: 1001, message: 'User does not exist' }, {}, ZoomNotFoundError, false, 1],
+    ['missing scope', 400, { code: 4711, message: 'Invalid access token, does not contain scopes:[x]' }, {}, ZoomAuthError, false, 1],
+    ['validation', 400, { code: 300, message: 'Invalid field.' }, {}, ZoomRequestError, false, 1],
+    ['5xx after retries', 503, { code: 503, message: 'busy' }, {}, ZoomServerError, true, 1 + SERVER_RETRIES],
+    ['QPS asking for too long a pause', 429, { code: 429, message: 'per-second' }, { 'X-RateLimit-Type': 'QPS', 'Retry-After': '3600' }, ZoomRateLimitedError, true, 1],
   ];
-  for (const [name, status, body, headers, type, retryable] of cases) {
+  for (const [name, status, body, headers, type, retryable, calls] of cases) {
     it(name, async () => {
       handler = (_req, res) => json(res, status, body, headers);
       const c = client();
@@ -94,6 +101,7 @@ describe('error mapping', () => {
       expect((err as ZoomServerError).retryable).toBe(retryable);
       expect((err as ZoomServerError).endpoint).toBe('GET /meetings/u%3D%3D/recordings');
       expect(JSON.stringify(err)).not.toContain('S3CRET');
+      expect(apiCalls).toHaveLength(calls);
       await c.close();
     });
   }

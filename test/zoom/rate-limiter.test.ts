@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveRateLimits } from '../../src/zoom/config.js';
-import { RateLimiter, dailyResetTime, nextUtcMidnight, parseRetryAfter } from '../../src/zoom/rate-limiter.js';
+import { RateLimiter, dailyResetTime, nextUtcMidnight, parseRetryAfter, type Clock } from '../../src/zoom/rate-limiter.js';
 import { UsageCounters } from '../../src/zoom/usage.js';
 
 const now = new Date('2026-03-10T15:30:00Z');
@@ -25,31 +25,68 @@ describe('Retry-After', () => {
   });
 });
 
+/**
+ * Virtual time for the limiter: `sleep` moves the clock instead of waiting, so a schedule is exact
+ * and the same on any machine at any load. One bucket at a time (its callers queue), so no two
+ * sleeps overlap. The clock moves in a macrotask, after the callers already served have seen it.
+ */
+function virtualTime(startIso: string) {
+  let ms = 0;
+  const clock: Clock = {
+    now: () => new Date(Date.parse(startIso) + ms),
+    sleep: (d) => new Promise((resolve) => setImmediate(() => {
+      ms += d;
+      resolve();
+    })),
+  };
+  return { clock, monotonic: () => ms };
+}
+
 describe('RateLimiter', () => {
-  it('paces a burst at the configured share of the plan limit', async () => {
+  it('paces a burst at the configured share of the plan limit, callers in order', async () => {
+    const time = virtualTime('2026-03-10T15:30:00Z');
+    const profile = resolveRateLimits('pro', { meetings: { medium: { limit: 20, intervalMs: 1000 } }, share: 0.5 });
+    const limiter = new RateLimiter({ profile, ...time });
+    const released: Array<[number, number]> = [];
+    await Promise.all(Array.from({ length: 25 }, (_, i) => limiter.acquire('meetings', 'medium').then(() => released.push([i, time.monotonic()]))));
+    // Worked out from the design, not from the code: a burst of limit - share x limit = 10 at
+    // once, then share x limit = 10 per second, one every 100 ms.
+    const expected = Array.from({ length: 25 }, (_, i) => [i, i < 10 ? 0 : (i - 9) * 100]);
+    expect(released).toEqual(expected);
+    // So no second of it, wherever it starts, holds more than the plan's 20.
+    for (const [, at] of released) expect(released.filter(([, t]) => t >= at && t < at + 1000).length).toBeLessThanOrEqual(20);
+  });
+
+  it('waits on the real clock by default (a lower bound: it never releases early)', async () => {
     const profile = resolveRateLimits('pro', { meetings: { medium: { limit: 20, intervalMs: 1000 } }, share: 0.5 });
     const limiter = new RateLimiter({ profile });
     const started = performance.now();
-    for (let i = 0; i < 25; i++) await limiter.acquire('meetings', 'medium');
-    const elapsed = performance.now() - started;
-    // 10 at once (bucket of 10/s), then 15 more at 10/s.
-    expect(elapsed).toBeGreaterThan(1400);
-    expect(elapsed).toBeLessThan(2200);
+    for (let i = 0; i < 12; i++) await limiter.acquire('meetings', 'medium');
+    // 10 at once, then two more 100 ms apart. The bucket re-reads performance.now after every
+    // sleep, so 200 ms is a floor (1 ms allowed for float rounding); no ceiling: load only slows it.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(199);
   });
 
   it('pauses a category after a 429 and blocks the shared daily quota', async () => {
-    const limiter = new RateLimiter({ profile: resolveRateLimits('business', undefined) });
-    limiter.pause('meetings', 'light', 300);
-    const started = performance.now();
+    const time = virtualTime('2026-03-10T15:30:00Z');
+    const limiter = new RateLimiter({ profile: resolveRateLimits('business', undefined), ...time });
     await limiter.acquire('meetings', 'light');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    limiter.pause('meetings', 'light', 300);
+    await limiter.acquire('meetings', 'light');
+    expect(time.monotonic()).toBe(300);
+    // Other categories are not paused.
+    await limiter.acquire('meetings', 'medium');
+    expect(time.monotonic()).toBe(300);
 
-    const until = new Date(Date.now() + 60_000);
+    const until = new Date(time.clock.now().getTime() + 60_000);
     limiter.blockDaily('meetings', until);
     expect(await limiter.acquire('meetings', 'heavy')).toEqual({ dailyBlockedUntil: until });
     expect(await limiter.acquire('meetings', 'resource-intensive')).toEqual({ dailyBlockedUntil: until });
     expect(await limiter.acquire('meetings', 'medium')).toEqual({});
     expect(await limiter.acquire('phone', 'heavy')).toEqual({});
+    // At the reset the quota is open again.
+    await time.clock.sleep(60_000);
+    expect(await limiter.acquire('meetings', 'heavy')).toEqual({});
   });
 
   it('takes overrides over the plan profile', () => {

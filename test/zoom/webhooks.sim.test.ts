@@ -9,13 +9,15 @@ interface Received {
   rawBody: string;
 }
 
+/** The simulator's clock stands here: signatures' timestamps and the checks' `now` agree on any day. */
+const NOW = '2026-03-10T12:00:00.000Z';
 let sim: Simulator;
 let receiver: Server;
 let url: string;
 const received: Received[] = [];
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 5, tenants: [{ users: 2, meetingsPerDay: 2, days: 1, phoneCallsPerDay: 0, mediaScale: 0.001 }] });
+  sim = await startSimulator({ seed: 5, now: NOW, freezeClock: true, tenants: [{ users: 2, meetingsPerDay: 2, days: 1, phoneCallsPerDay: 0, mediaScale: 0.001 }] });
   const secret = sim.tenants[0]!.webhookSecretToken;
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -48,29 +50,45 @@ describe('webhooks from the simulator', () => {
     const secretToken = tenant.webhookSecretToken;
     received.length = 0;
     await sim.control.sendWebhook(tenant.accountId, 'recording.completed', { url });
-    const got = received[0]!;
+    await sim.control.sendWebhook(tenant.accountId, 'recording.completed', { url });
+    expect(received).toHaveLength(2);
+    const [got, other] = received as [Received, Received];
     const now = new Date(await sim.control.now());
+    expect(now.toISOString()).toBe(NOW);
     const guard = new WebhookReplayGuard();
 
+    // Genuine: the signature checks out with the tenant's secret (and the client says the same).
     const genuine = verifyWebhook({ rawBody: got.rawBody, headers: got.headers, secretToken, now });
+    expect(genuine).toEqual({ ok: true, timestamp: Date.parse(NOW) / 1000, signature: got.headers['x-zm-signature'] });
     const client = clientFor(tenant);
     expect(client.verifyWebhook({ rawBody: got.rawBody, headers: got.headers, now })).toEqual(genuine);
     await client.close();
-    expect(genuine.ok).toBe(true);
-    if (!genuine.ok) return;
-    expect(guard.accept(genuine.signature, now)).toBe(true);
     expect(JSON.parse(got.rawBody)).toMatchObject({ event: 'recording.completed', download_token: expect.any(String) });
+    if (!genuine.ok) throw new Error('unreachable: asserted above');
+    expect(guard.accept(genuine.signature, now)).toBe(true);
 
     // Forged: body changed, or signed with another secret.
     const forgedBody = got.rawBody.replace('"recording.completed"', '"recording.deleted"');
+    expect(forgedBody).not.toBe(got.rawBody);
     expect(verifyWebhook({ rawBody: forgedBody, headers: got.headers, secretToken, now })).toEqual({ ok: false, reason: 'bad_signature' });
     expect(verifyWebhook({ rawBody: got.rawBody, headers: got.headers, secretToken: 'someone-else', now })).toEqual({ ok: false, reason: 'bad_signature' });
 
-    // Replayed within the window: the signature checks out, the guard refuses it.
-    const replay = verifyWebhook({ rawBody: got.rawBody, headers: got.headers, secretToken, now: new Date(now.getTime() + 60_000) });
-    expect(replay.ok && guard.accept(replay.signature, new Date(now.getTime() + 60_000))).toBe(false);
+    // Replayed a minute later, inside the window: the signature is still valid (so verification
+    // alone would let it in), and the guard is what refuses it.
+    const later = new Date(now.getTime() + 60_000);
+    const replay = verifyWebhook({ rawBody: got.rawBody, headers: got.headers, secretToken, now: later });
+    expect(replay).toEqual(genuine);
+    if (!replay.ok) throw new Error('unreachable: asserted above');
+    expect(guard.accept(replay.signature, later)).toBe(false);
 
-    // Replayed later: stale.
+    // The guard refuses the replay, not everything: a second genuine delivery still gets in.
+    const second = verifyWebhook({ rawBody: other.rawBody, headers: other.headers, secretToken, now: later });
+    expect(second.ok).toBe(true);
+    if (!second.ok) throw new Error('unreachable: asserted above');
+    expect(second.signature).not.toBe(genuine.signature);
+    expect(guard.accept(second.signature, later)).toBe(true);
+
+    // Replayed later than five minutes: stale.
     expect(verifyWebhook({ rawBody: got.rawBody, headers: got.headers, secretToken, now: new Date(now.getTime() + 6 * 60_000) })).toEqual({ ok: false, reason: 'stale' });
   });
 });

@@ -46,6 +46,11 @@ describe('verifyWebhook', () => {
     if (!v.ok) throw new Error('expected a valid delivery');
     expect(guard.accept(v.signature, now)).toBe(true);
     expect(guard.accept(v.signature, new Date(now.getTime() + 10_000))).toBe(false);
+    // Only that delivery: another validly signed one (another timestamp) still gets in.
+    const ts2 = String(Number(ts) + 5);
+    const other = verifyWebhook({ rawBody, headers: headers({ 'x-zm-request-timestamp': ts2, 'x-zm-signature': signWebhook(secret, ts2, rawBody) }), secretToken: secret, now });
+    if (!other.ok) throw new Error('expected a valid delivery');
+    expect(guard.accept(other.signature, new Date(now.getTime() + 10_000))).toBe(true);
     // Past the window the timestamp check refuses it; the guard forgets it.
     expect(verifyWebhook({ rawBody, headers: headers(), secretToken: secret, now: new Date(now.getTime() + 301_000) })).toEqual({ ok: false, reason: 'stale' });
     expect(guard.accept(v.signature, new Date(now.getTime() + 700_000))).toBe(true);
