@@ -28,6 +28,11 @@ beforeAll(async () => {
       processingShare: 0, externalHostShare: 0, oddUuidShare: 0.3,
     }],
   });
+  // A meeting that ended three minutes ago: its archive is not complete yet (5-40 minutes), so it is
+  // neither expected nor listed, whatever the time of day the test runs.
+  const account = sim.tenants[0]!.accountId;
+  const host = (await sim.control.groundTruth(account)).users[0]!;
+  await sim.control.addMeeting(account, { hostId: host.id, start_time: new Date(Date.parse(await sim.control.now()) - 23 * 60_000).toISOString(), durationMinutes: 20 });
   // Users 0 and 1 are recorded with every file (video and individual audio); user 2 is left out.
   tenant = await registerTenant(world, sim, {
     simTenant: 0,
@@ -49,7 +54,8 @@ describe('archiving source', () => {
     const truth = await sim.control.groundTruth(tenant.zoom.accountId);
     const configured = new Set(tenant.users.map((u) => u.zoomUserId));
     const configuredEmails = new Set(tenant.users.map((u) => u.email.toLowerCase()));
-    const ended = (m: GroundTruthMeeting) => m.archived && Date.parse(m.end_time) <= Date.parse(truth.now);
+    // An archive counts once Zoom completed it (5-40 minutes after the meeting), as the ground truth says.
+    const ended = (m: GroundTruthMeeting) => m.archived && m.archive_complete_time !== null && Date.parse(m.archive_complete_time) <= Date.parse(truth.now);
     const hostedByConfigured = truth.meetings.filter((m) => ended(m) && configured.has(m.host_id));
     // Meetings with no configured user at all, as host or participant: nothing of theirs may be stored.
     const foreign = truth.meetings.filter((m) => ended(m) && !configured.has(m.host_id)

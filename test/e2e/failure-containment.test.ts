@@ -32,6 +32,8 @@ beforeAll(async () => {
   world = await startE2eWorld('e2e-containment');
   sim = await startSimulator({
     seed: 1010,
+    now: new Date(),
+    freezeClock: true,
     tenants: [
       { ...QUIET, users: 3, inactiveUsers: 0, days: 3, meetingsPerDay: 3 },
       { ...QUIET, users: 2, inactiveUsers: 0, days: 3, meetingsPerDay: 3 },

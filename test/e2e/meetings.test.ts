@@ -130,6 +130,8 @@ describe('a sync of a simulated tenant', () => {
     await sim.control.addMeeting(account, { hostId: voice!.zoomUserId, start_time: daysAgo(3), durationMinutes: 20, participants: [{ name: 'Guest', email: 'guest@partner.example.org' }], chat: true });
     await sim.control.addMeeting(account, { hostId: video!.zoomUserId, start_time: daysAgo(2), durationMinutes: 25, participants: 1, recorded: false });
     await sim.control.addMeeting(account, { hostId: tenant.unconfigured[0]!.id, start_time: daysAgo(4), durationMinutes: 30, participants: [{ userId: video!.zoomUserId }], individualAudio: true, chat: true });
+    // And one that ended three minutes ago: archived like any other.
+    await sim.control.addMeeting(account, { hostId: video!.zoomUserId, start_time: new Date(Date.parse(await sim.control.now()) - 23 * 60_000).toISOString(), durationMinutes: 20, participants: 0 });
     expected = expectedArchive(await truthOf(tenant), tenant);
   });
 

@@ -52,7 +52,8 @@ export async function startResilienceWorld(
     for (const stop of closers.reverse()) await stop().catch(() => undefined);
   };
   try {
-    const sim = await startSimulator(simOptions);
+    // A frozen clock unless the test says otherwise: nothing becomes ready while it runs.
+    const sim = await startSimulator({ now: new Date(), freezeClock: true, ...simOptions });
     closers.push(() => sim.close());
     const testDb: TestDatabase = await createTestDatabase();
     closers.push(() => testDb.drop());
