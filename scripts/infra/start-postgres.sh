@@ -35,6 +35,9 @@ if [[ "$(as_postgres -c "select 1 from pg_roles where rolname='archiver_test'")"
   say "creating role archiver_test"
   as_postgres -c "create role archiver_test login createdb password 'archiver_test'" >&2
 fi
+# Each test file drops its own database `with (force)`, which must end every session on it: an
+# autovacuum worker's too, and only pg_signal_backend may. Granting again is a no-op.
+as_postgres -c "grant pg_signal_backend to archiver_test" 2>/dev/null
 if [[ "$(as_postgres -c "select 1 from pg_database where datname='archiver_test'")" != 1 ]]; then
   as_postgres -c "create database archiver_test owner archiver_test" >&2
 fi

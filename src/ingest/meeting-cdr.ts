@@ -22,6 +22,9 @@ export interface MeetingCdrInput {
   location: string;
 }
 
+/** What a CDR names as the other side when Zoom tells nothing of a meeting hosted outside the account. */
+const EXTERNAL_MEETING_INFO = 'meeting hosted outside the account (Zoom gives no topic or host)';
+
 /** The conversation record of one recorded user in one meeting (DESIGN "CDR fields", meetings). */
 export function buildMeetingCdr({ meeting, user, participants, mediaLengthSeconds, location }: MeetingCdrInput): ConversationInput {
   const meetingStart = new Date(meeting.startTime);
@@ -41,7 +44,8 @@ export function buildMeetingCdr({ meeting, user, participants, mediaLengthSecond
     from: user.zoomUserId,
     fromInfo: user.name,
     to: 'Conference',
-    toInfo: meeting.topic,
+    // Zoom quirk: a meeting hosted outside the account comes without topic or host (privacy rules).
+    toInfo: meeting.topic || (meeting.hostId ? '' : EXTERNAL_MEETING_INFO),
     direction: 'conference',
     userDirection: 'outgoing',
     conversationType: user.conversationType,

@@ -246,7 +246,9 @@ describe('the archiving source', () => {
     const theirs = externalTruth.filter((f) => f.participant_email?.toLowerCase() === guest!.email.toLowerCase());
     expect(theirs.length).toBeGreaterThan(0);
     for (const file of theirs) expect((await stored()).has(file.id), `${file.file_type} ${file.id} of the external meeting`).toBe(true);
-    expect((await cdrsOf(world, tenant.tenantId)).filter((c) => c.platformCallId === external.uuid).map((c) => c.recordedUserZoomId)).toEqual([guest!.zoomUserId]);
+    const externalCdrs = (await cdrsOf(world, tenant.tenantId)).filter((c) => c.platformCallId === external.uuid);
+    expect(externalCdrs.map((c) => c.recordedUserZoomId)).toEqual([guest!.zoomUserId]);
+    expect(externalCdrs[0]).toMatchObject({ to: 'Conference', toInfo: 'meeting hosted outside the account (Zoom gives no topic or host)', mediaError: null });
     // ...and Zoom's webhook for it (no host, no topic) is accepted, not refused with a 400 Zoom never retries.
     const delivery = await archive.control.sendWebhook(account, 'recording.archive_files_completed', { url: `${webhookBase}/${tenant.tenantId}`, meetingUuid: external.uuid });
     expect(delivery.delivered).toBe(true);

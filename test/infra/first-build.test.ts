@@ -332,6 +332,8 @@ describe('start-postgres.sh (Debian PostgreSQL)', () => {
       expect.stringMatching(/^runuser -u postgres -- psql -p 5433 .* create role archiver_test login createdb/),
       expect.stringMatching(/^runuser -u postgres -- psql -p 5433 .* create database archiver_test owner archiver_test$/),
     ]);
+    // The test role may end an autovacuum worker when it drops a database `with (force)`.
+    expect(calls(sb)).toContainEqual(expect.stringMatching(/^runuser -u postgres -- psql -p 5433 .* grant pg_signal_backend to archiver_test$/));
 
     const second = await run(sb, 'start-postgres.sh');
     expectSuccess(second);
