@@ -15,8 +15,6 @@ import { mappingFailures } from './failures.js';
 const DEFAULT_GRACE_HOURS = 24;
 /** Meetings trashed per sync: the rest wait for the next one (each costs a few light calls). */
 const MEETINGS_PER_SYNC = 100;
-/** Files without a Zoom id (CC, TIMELINE) cannot be addressed one by one; they stay in Zoom. */
-const hasZoomId = (zoomFileId: string) => !zoomFileId.startsWith('derived-');
 
 export interface TrashReport {
   meetings: number;
@@ -37,17 +35,15 @@ export const createDeleteAfterArchiveActivities = (deps: ActivityDeps) => ({
       try {
         for (const meeting of candidates) {
           heartbeat({ meeting: meeting.uuid });
-          // The archive can only be deleted whole: only when every file of it is verified here.
-          const files = source === 'archiving' ? (meeting.everyFileStored ? meeting.stored : []) : meeting.stored.filter((f) => hasZoomId(f.zoomFileId));
-          if (files.length === 0) continue;
+          const fileIds = meeting.files.map((f) => f.zoomFileId);
           if (dryRun) {
-            log.info('delete-after-archive (dry run): would move to Zoom\'s trash', { tenantId, source, meeting: meeting.uuid, files: files.map((f) => f.zoomFileId) });
+            log.info('delete-after-archive (dry run): would move to Zoom\'s trash', { tenantId, source, meeting: meeting.uuid, files: fileIds });
           } else {
-            await trash(zoom, source, meeting.uuid, files.map((f) => f.zoomFileId));
-            await markTrashedInZoom(deps.db, tenantId, files.map((f) => f.zoomFileId));
+            await trash(zoom, source, meeting.uuid, fileIds);
+            await markTrashedInZoom(deps.db, tenantId, fileIds);
           }
           report.meetings += 1;
-          report.files += files.length;
+          report.files += fileIds.length;
         }
       } finally {
         await deps.zoom.flushUsage(tenantId);

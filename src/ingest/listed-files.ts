@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ListedFileInput } from '../db/queries/media-files.js';
-import { SKIP_REASONS } from '../db/schema/media-files.js';
+import { DERIVED_FILE_ID_PREFIX, SKIP_REASONS } from '../db/schema/media-files.js';
 import type { ArchiveMeeting, RecordingMeeting } from '../zoom/index.js';
 import { mediaKey } from '../storage/keys.js';
 import type { MeetingRef } from './types.js';
@@ -66,7 +66,7 @@ function listedFile(tenantId: string, ref: MeetingRef, f: {
  */
 function derivedFileId(meetingUuid: string, f: { file_type: string; recording_type?: string | undefined; recording_start?: string | undefined; recording_end?: string | undefined }): string {
   const identity = [meetingUuid, f.file_type, f.recording_type ?? '', f.recording_start ?? '', f.recording_end ?? ''].join('|');
-  return `derived-${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
+  return `${DERIVED_FILE_ID_PREFIX}${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
 }
 
 export function fromCloudRecording(tenantId: string, meeting: RecordingMeeting): ListedMeeting {

@@ -24,6 +24,12 @@ export const SKIP_REASONS = {
 } as const;
 export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
 
+/**
+ * Zoom lists CC and TIMELINE files without an id: ours are derived (ingest/listed-files.ts) and
+ * start with this, so they are never sent to Zoom as a file id.
+ */
+export const DERIVED_FILE_ID_PREFIX = 'derived-';
+
 export const mediaFiles = pgTable(
   'media_files',
   {
