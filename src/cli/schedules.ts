@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { readEnv } from '../config/env.js';
 import { databaseOptionsFromEnv, openDatabase } from '../db/client.js';
-import { connectClient, temporalAddress } from '../temporal/connect.js';
-import { prepareNamespace } from '../temporal/prepare-namespace.js';
+import { temporalAddress } from '../temporal/connect.js';
+import { prepareNamespaceOf } from '../temporal/prepare-namespace.js';
 
 // `npm run schedules -- sync`: brings every tenant's schedules in line with the database on the
 // cluster named by TEMPORAL_ADDRESS (default localhost:7233), and prints what changed. Workers and
@@ -24,13 +24,8 @@ export async function runSchedulesCli(args: string[], out: (line: string) => voi
   const env = readEnv();
   const { db, close } = await openDatabase(databaseOptionsFromEnv(env));
   try {
-    const { client, connection } = await connectClient(env);
-    try {
-      out(`syncing schedules on ${temporalAddress(env)} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE})`);
-      await prepareNamespace({ connection, client, db, taskQueue: env.TEMPORAL_TASK_QUEUE, log: out });
-    } finally {
-      await connection.close();
-    }
+    out(`syncing schedules on ${temporalAddress(env)} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE})`);
+    await prepareNamespaceOf(env, db, out);
     return 0;
   } finally {
     await close();

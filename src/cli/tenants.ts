@@ -5,8 +5,7 @@ import { applyTenantsFile, loadTenantsFile, TenantsFileError, type ApplyCounts }
 import { databaseOptionsFromEnv, openDatabase, type Database } from '../db/client.js';
 import { createZoomClients } from '../activities/zoom-clients.js';
 import { loadSecretBox, type SecretBox } from '../security/secrets.js';
-import { connectClient } from '../temporal/connect.js';
-import { prepareNamespace } from '../temporal/prepare-namespace.js';
+import { prepareNamespaceOf } from '../temporal/prepare-namespace.js';
 
 // `tsx src/cli/tenants.ts validate <file>`: checks a tenants file (and that its env secrets are set).
 // `tsx src/cli/tenants.ts apply <file>`: writes it to the database named by DATABASE_URL / DATA_DIR,
@@ -58,12 +57,7 @@ export async function runTenantsCli(args: string[], out: (line: string) => void 
       out('  schedules: not synced here (TEMPORAL_ADDRESS is not set); npm start or the next worker to start syncs them');
       return 0;
     }
-    const { client, connection } = await connectClient(env);
-    try {
-      await prepareNamespace({ connection, client, db, taskQueue: env.TEMPORAL_TASK_QUEUE, log: (line) => out(`  ${line}`) });
-    } finally {
-      await connection.close();
-    }
+    await prepareNamespaceOf(env, db, (line) => out(`  ${line}`));
     return 0;
   } finally {
     await close();

@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { readEnv } from '../config/env.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { connectClient, connectWorker, temporalAddress } from '../temporal/connect.js';
-import { prepareNamespace } from '../temporal/prepare-namespace.js';
+import { connectWorker, temporalAddress } from '../temporal/connect.js';
+import { prepareNamespaceOf } from '../temporal/prepare-namespace.js';
 import { openArchiverDeps } from './archiver-deps.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -37,9 +37,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const env = readEnv();
   const deps = await openArchiverDeps(env);
   await deps.activities.store.checkWritable({ create: env.S3_CREATE_BUCKET });
-  const { client, connection: clientConnection } = await connectClient(env);
-  await prepareNamespace({ connection: clientConnection, client, db: deps.db, taskQueue: env.TEMPORAL_TASK_QUEUE, log: (line) => console.log(`worker: ${line}`) });
-  await clientConnection.close();
+  await prepareNamespaceOf(env, deps.db, (line) => console.log(`worker: ${line}`));
   const connection = await connectWorker(env);
   const worker = await createArchiverWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, deps: deps.activities });
   process.once('SIGINT', () => worker.shutdown());

@@ -157,6 +157,9 @@ describe('production topology: separate worker, API and CLI processes on an unpr
     expect(applied).toContain('tenants: 1 created');
     expect(applied).toContain(`${TENANT}: all 2 recorded user(s) are users of the Zoom account`);
     expect(applied).toContain(`created: ${syncScheduleId(TENANT, 'cloud_recordings')}`);
+    // Ops can bring the schedules in line on demand; nothing is left to change.
+    const synced = await runArchiverCommand('schedules sync', 'src/cli/schedules.ts', ['sync'], env);
+    expect(synced).toContain('schedules: unchanged: 1');
     const schedule = await client.schedule.getHandle(syncScheduleId(TENANT, 'cloud_recordings')).describe();
     expect(schedule.spec.intervals?.[0]?.every).toBe(POLL_SECONDS * 1000);
 
