@@ -22,7 +22,16 @@ const toRef = (row: typeof listedMeetings.$inferSelect): MeetingRef => ({
   durationMinutes: row.durationMinutes,
 });
 
+/** Rows per statement: well under PostgreSQL's bind-parameter limit. */
+const MEETINGS_PER_STATEMENT = 2000;
+
 export async function upsertListedMeetings(db: Database, tenantId: string, source: MeetingSource, meetings: readonly MeetingRef[]): Promise<void> {
+  // One statement cannot update the same row twice: a meeting listed twice in the batch is written once.
+  const unique = [...new Map(meetings.map((m) => [m.uuid, m])).values()];
+  for (let i = 0; i < unique.length; i += MEETINGS_PER_STATEMENT) await insertListedMeetings(db, tenantId, source, unique.slice(i, i + MEETINGS_PER_STATEMENT));
+}
+
+async function insertListedMeetings(db: Database, tenantId: string, source: MeetingSource, meetings: readonly MeetingRef[]): Promise<void> {
   if (meetings.length === 0) return;
   await forTenant(
     tenantId,

@@ -100,12 +100,35 @@ export interface ListedFileInput {
  * download URL (a file that was processing has its final size only once it completes).
  */
 export async function trackListedFiles(db: Database, tenantId: string, meetingUuid: string, files: readonly ListedFileInput[]): Promise<void> {
+  await trackListedFilesOfMeetings(db, tenantId, [{ meetingUuid, files }]);
+}
+
+/** Rows per statement: well under PostgreSQL's 65,535 bind parameters (a file row has ~15). */
+const FILES_PER_STATEMENT = 1000;
+
+/**
+ * `trackListedFiles` for many meetings in a few statements (a listing of thousands of meetings
+ * costs a handful of round trips). A file listed twice in the batch is written once.
+ */
+export async function trackListedFilesOfMeetings(
+  db: Database,
+  tenantId: string,
+  meetings: readonly { meetingUuid: string; files: readonly ListedFileInput[] }[],
+): Promise<void> {
+  // One statement cannot update the same row twice: the last listing of a file wins, as it would one by one.
+  const byId = new Map<string, ListedFileInput & { meetingUuid: string }>();
+  for (const m of meetings) for (const f of m.files) byId.set(f.zoomFileId, { ...f, meetingUuid: m.meetingUuid });
+  const all = [...byId.values()];
+  for (let i = 0; i < all.length; i += FILES_PER_STATEMENT) await insertListedFiles(db, tenantId, all.slice(i, i + FILES_PER_STATEMENT));
+}
+
+async function insertListedFiles(db: Database, tenantId: string, files: readonly (ListedFileInput & { meetingUuid: string })[]): Promise<void> {
   if (files.length === 0) return;
   await forTenant(
     tenantId,
     db
       .insert(mediaFiles)
-      .values(files.map(({ failure, ...f }) => ({
+      .values(files.map(({ failure, meetingUuid, ...f }) => ({
         ...f, tenantId, sourcePlatform: 'Zoom Meeting' as const, platformCallId: meetingUuid,
         ...(f.skipReason ? { state: 'skipped' as const } : failure ? { state: 'failed' as const, lastError: failure } : {}),
       })))

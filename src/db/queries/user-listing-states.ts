@@ -17,11 +17,24 @@ export async function listUserListingStates(db: Database, tenantId: string, sour
 
 /** The user's listing reached `until`; an earlier error is cleared. */
 export async function markUserListed(db: Database, tenantId: string, source: SyncSource, zoomUserId: string, until: Date): Promise<void> {
+  await markUsersListed(db, tenantId, source, [zoomUserId], until);
+}
+
+/** `markUserListed` for many users in one statement. */
+export async function markUsersListed(db: Database, tenantId: string, source: SyncSource, zoomUserIds: readonly string[], until: Date): Promise<void> {
+  const unique = [...new Set(zoomUserIds)];
+  if (unique.length === 0) return;
   const done = { listedUntil: until, lastListedAt: new Date(), lastError: null, lastErrorAt: null };
   await forTenant(
     tenantId,
-    db.insert(userListingStates).values({ tenantId, source, zoomUserId, ...done })
-      .onConflictDoUpdate({ target, set: { ...done, listedUntil: sql`greatest(${userListingStates.listedUntil}, excluded.listed_until)`, updatedAt: sql`now()` } }),
+    db.insert(userListingStates).values(unique.map((zoomUserId) => ({ tenantId, source, zoomUserId, ...done })))
+      .onConflictDoUpdate({
+        target,
+        set: {
+          listedUntil: sql`greatest(${userListingStates.listedUntil}, excluded.listed_until)`,
+          lastListedAt: sql`excluded.last_listed_at`, lastError: sql`null`, lastErrorAt: sql`null`, updatedAt: sql`now()`,
+        },
+      }),
   );
 }
 
