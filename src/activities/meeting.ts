@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { Context, heartbeat } from '@temporalio/activity';
 import { upsertConversation } from '../db/queries/conversations.js';
 import { getMediaFile, listMediaFiles, markFilesSkipped, markMediaFileFailed, markMediaFileStored, trackListedFiles } from '../db/queries/media-files.js';
-import { listRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
+import { findRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
 import { requireTenant } from '../db/queries/tenants.js';
 import type { ConversationParticipant } from '../db/schema/conversations.js';
 import { conversationTypeFor, wantsFile } from '../ingest/file-selection.js';
@@ -41,7 +41,6 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
     const { tenantId, meeting } = input;
     return mappingFailures(async () => {
       const tenant = await requireTenant(deps.db, tenantId);
-      const users = await listRecordedUsers(deps.db, tenantId, { enabledOnly: true });
       const zoom = await deps.zoom.forTenant(tenantId);
       try {
         let files = await listMediaFiles(deps.db, tenantId, { platformCallId: meeting.uuid });
@@ -59,6 +58,11 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
         // A meeting hosted outside the account has no participants for us (Zoom answers 404/3001):
         // a configured user is recognised by their own individual archive files (named by email).
         const individualOwners = new Set(files.filter((f) => f.participantZoomUserId !== null).map((f) => f.participantZoomUserId!.toLowerCase()));
+        // Only the meeting's own people are looked up: a tenant may configure thousands of users.
+        const users = await findRecordedUsers(deps.db, tenantId, {
+          zoomUserIds: [meeting.hostId, ...participants.map((p) => p.zoomUserId ?? '')],
+          emails: [...participants.map((p) => p.email ?? ''), ...(input.source === 'archiving' ? individualOwners : [])],
+        }, { enabledOnly: true });
         const recordedUsers = users.flatMap((user) => {
           const asParticipant = participants.find((p) => p.zoomUserId === user.zoomUserId || (p.email && p.email.toLowerCase() === user.email.toLowerCase()));
           const hasOwnFiles = input.source === 'archiving' && individualOwners.has(user.email.toLowerCase());
@@ -156,7 +160,7 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
     mediaLengthSeconds: number | null;
   }): Promise<number> {
     return mappingFailures(async () => {
-      const users = await listRecordedUsers(deps.db, input.tenantId, { enabledOnly: false });
+      const users = await findRecordedUsers(deps.db, input.tenantId, { zoomUserIds: input.recordedUsers.map((u) => u.zoomUserId) });
       const files = await listMediaFiles(deps.db, input.tenantId, { platformCallId: input.meeting.uuid });
       for (const user of input.recordedUsers) {
         const cdr = buildMeetingCdr({ ...input, user, location: deps.location });

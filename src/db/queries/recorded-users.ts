@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../client.js';
 import { DuplicateRecordedUserError } from '../errors.js';
@@ -58,5 +58,29 @@ export async function listRecordedUsers(db: Database, tenantId: string, filter: 
     .select()
     .from(recordedUsers)
     .where(and(eq(recordedUsers.tenantId, tenantId), filter.enabledOnly ? eq(recordedUsers.enabled, true) : undefined))
+    .orderBy(asc(recordedUsers.email));
+}
+
+/**
+ * The tenant's recorded users among one meeting's people (Zoom user ids and emails, matched
+ * case-insensitively), instead of every user of a tenant that may have thousands.
+ */
+export async function findRecordedUsers(
+  db: Database,
+  tenantId: string,
+  who: { zoomUserIds?: readonly string[]; emails?: readonly string[] },
+  filter: { enabledOnly?: boolean } = {},
+): Promise<RecordedUser[]> {
+  const ids = [...new Set(who.zoomUserIds ?? [])].filter((id) => id !== '');
+  const emails = [...new Set((who.emails ?? []).map((e) => e.toLowerCase()))].filter((e) => e !== '');
+  if (ids.length === 0 && emails.length === 0) return [];
+  return db
+    .select()
+    .from(recordedUsers)
+    .where(and(
+      eq(recordedUsers.tenantId, tenantId),
+      filter.enabledOnly ? eq(recordedUsers.enabled, true) : undefined,
+      or(ids.length > 0 ? inArray(recordedUsers.zoomUserId, ids) : undefined, emails.length > 0 ? inArray(sql`lower(${recordedUsers.email})`, emails) : undefined),
+    ))
     .orderBy(asc(recordedUsers.email));
 }
