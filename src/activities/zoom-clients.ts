@@ -1,15 +1,17 @@
 import type { Dispatcher } from 'undici';
 import type { Database } from '../db/client.js';
+import { pacingStore } from '../db/queries/api-pacing.js';
 import { recordApiUsage } from '../db/queries/api-usage.js';
 import { getTenantCredentials, getTenantVersion, requireTenant } from '../db/queries/tenants.js';
 import type { SecretBox } from '../security/secrets.js';
-import { createZoomClient, type ZoomClient } from '../zoom/index.js';
+import { createZoomClient, resolveRateLimits, SharedRateLimiter, type ZoomClient } from '../zoom/index.js';
 
 /**
- * One Zoom client per tenant and worker process: its token cache and rate limiter are shared by
- * every activity of the tenant that runs here. Built from the tenant's row on first use, and built
- * again when the row changes (a rotated secret, another plan, new hosts or proxy), so a running
- * worker follows `tenants apply` within `freshnessMs` without a restart.
+ * One Zoom client per tenant and worker process: its token cache is shared by every activity of the
+ * tenant that runs here, and its pacing by every worker process (SharedRateLimiter on the database:
+ * Zoom's limits are per account). Built from the tenant's row on first use, and built again when the
+ * row changes (a rotated secret, another plan, new hosts or proxy), so a running worker follows
+ * `tenants apply` within `freshnessMs` without a restart.
  */
 export interface ZoomClients {
   forTenant(tenantId: string): Promise<ZoomClient>;
@@ -58,7 +60,10 @@ export function createZoomClients(db: Database, secrets: SecretBox, options: Zoo
         ...(tenant.proxyUrl ? { proxyUrl: tenant.proxyUrl } : {}),
         ...(tenant.allowedDownloadHosts.length > 0 ? { downloadHosts: tenant.allowedDownloadHosts } : {}),
       },
-      options.dispatcher ? { dispatcher: options.dispatcher } : {},
+      {
+        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        rateLimiter: new SharedRateLimiter({ store: pacingStore(db, tenantId), profile: resolveRateLimits(tenant.plan, undefined) }),
+      },
     );
   };
 

@@ -10,7 +10,7 @@ import { DEFAULT_RETRY, ZoomHttp, type QueryValue, type RetryOptions } from './h
 import { encodeMeetingId } from './meeting-id.js';
 import { TokenProvider } from './oauth.js';
 import { Listing, walkPages, type ListingStats } from './paging.js';
-import { RateLimiter, systemClock, type Clock } from './rate-limiter.js';
+import { RateLimiter, systemClock, type Clock, type Pacer } from './rate-limiter.js';
 import {
   archiveFilesPageSchema,
   archiveMeetingSchema,
@@ -45,8 +45,11 @@ export interface ZoomClientDeps {
   dispatcher?: Dispatcher;
   clock?: Clock;
   random?: () => number;
-  /** Share one limiter between clients of the same tenant in a process. */
-  rateLimiter?: RateLimiter;
+  /**
+   * The tenant's pacer: by default one of this client's own (RateLimiter); a SharedRateLimiter shares
+   * the account's budget with every worker process.
+   */
+  rateLimiter?: Pacer;
   usage?: UsageCounters;
   retry?: Partial<RetryOptions>;
   /** Range resumes inside one download stream after a reset. */
@@ -89,7 +92,7 @@ export class ZoomClient {
   readonly config: ZoomTenantConfig;
   readonly usage: UsageCounters;
   readonly tokens: TokenProvider;
-  readonly limiter: RateLimiter;
+  readonly limiter: Pacer;
   private readonly http: ZoomHttp;
   private readonly downloader: Downloader;
   private readonly ownedDispatcher: Dispatcher | undefined;

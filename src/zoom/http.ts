@@ -16,7 +16,7 @@ import {
   type ZoomErrorDetails,
 } from './errors.js';
 import type { TokenProvider } from './oauth.js';
-import { dailyResetTime, parseRetryAfter, type Clock, type RateLimiter } from './rate-limiter.js';
+import { dailyResetTime, parseRetryAfter, type Clock, type Pacer } from './rate-limiter.js';
 import type { UsageCounters } from './usage.js';
 
 export type QueryValue = string | number | boolean | undefined;
@@ -54,7 +54,7 @@ export interface ZoomHttpOptions {
   apiBaseUrl: string;
   dispatcher: Dispatcher;
   tokens: TokenProvider;
-  limiter: RateLimiter;
+  limiter: Pacer;
   usage: UsageCounters;
   clock: Clock;
   retry: RetryOptions;
@@ -113,7 +113,7 @@ export class ZoomHttp {
     let serverFailures = 0;
     let rateLimited = 0;
     for (;;) {
-      const { dailyBlockedUntil } = await limiter.acquire(call.family, call.category);
+      const { dailyBlockedUntil } = await this.acquire(call, endpoint);
       if (dailyBlockedUntil) {
         throw new ZoomDailyLimitError({ ...base, resetsAt: dailyBlockedUntil, category: call.category, zoomMessage: 'daily quota spent earlier (not sent)' });
       }
@@ -160,12 +160,16 @@ export class ZoomHttp {
         if (isDailyLimit(headerValue(res.headers, 'x-ratelimit-type'), zb.message)) {
           // Zoom quirk: a daily-limit Retry-After is a date (next 00:00 UTC), or absent.
           const resetsAt = dailyResetTime(retryAfter, clock.now());
-          limiter.blockDaily(call.family, resetsAt);
+          try {
+            await limiter.blockDaily(call.family, resetsAt);
+          } catch {
+            // The daily-limit error below is what the activity needs; other workers meet the limit themselves.
+          }
           throw new ZoomDailyLimitError({ ...details, resetsAt, category: call.category });
         }
         const wait = (parseRetryAfter(retryAfter, clock.now()) ?? QPS_DEFAULT_WAIT_MS) + Math.floor(this.random() * 250);
         if (rateLimited++ < retry.rateLimitRetries && wait <= retry.maxRateLimitWaitMs) {
-          limiter.pause(call.family, call.category, wait);
+          await limiter.pause(call.family, call.category, wait);
           continue;
         }
         throw new ZoomRateLimitedError({ ...details, retryAfterMs: wait });
@@ -175,6 +179,16 @@ export class ZoomHttp {
         continue;
       }
       throw errorForStatus(details);
+    }
+  }
+
+  /** A pacer that cannot answer (the shared one's database is down) fails the call rather than send it unpaced. */
+  private async acquire(call: ApiCall, endpoint: string): Promise<{ dailyBlockedUntil?: Date }> {
+    try {
+      return await this.options.limiter.acquire(call.family, call.category);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new Error(`Zoom call not sent for tenant "${this.options.tenantId}" on ${endpoint}: its rate limiter could not pace it (${reason})`, { cause });
     }
   }
 

@@ -1,8 +1,23 @@
 /**
- * Pacing of one tenant's calls: a token bucket per API family and rate-limit category, filled at a
- * share of the plan's published limit, plus pauses after a 429 and a block of the daily quota.
+ * Pacing of one tenant's calls: what ZoomHttp asks of a pacer (`Pacer`), the pace a plan's limit
+ * allows, and the in-process pacer (a token bucket per API family and rate-limit category, filled
+ * at a share of the plan's published limit, plus pauses after a 429 and a block of the daily quota).
+ * Workers share one budget through `SharedRateLimiter` (shared-rate-limiter.ts) instead.
  */
 import type { ApiFamily, RateCategory, RateLimitProfile, RateRule } from './config.js';
+
+/** Paces the calls of one tenant; ZoomHttp asks it before every call and tells it about 429s. */
+export interface Pacer {
+  /**
+   * Waits until a call of this category may go out. Returns the daily-quota reset time instead when
+   * the family's heavy quota is known to be spent (the caller raises the typed error, nothing sent).
+   */
+  acquire(family: ApiFamily, category: RateCategory): Promise<{ dailyBlockedUntil?: Date }>;
+  /** After a per-second 429: every caller of the category waits `ms`. */
+  pause(family: ApiFamily, category: RateCategory, ms: number): Promise<void> | void;
+  /** After a daily-limit 429: the family's heavy and resource-intensive calls wait until `until`. */
+  blockDaily(family: ApiFamily, until: Date): Promise<void> | void;
+}
 
 export interface Clock {
   /** Wall clock (UTC days, Retry-After dates). */
@@ -45,6 +60,22 @@ export function dailyResetTime(retryAfter: string | undefined, now: Date): Date 
   return ms === undefined ? nextUtcMidnight(now) : new Date(now.getTime() + ms);
 }
 
+/** How a rule paced at `share` lets calls out: one every `spacingMs`, up to `burst` at once after a quiet spell. */
+export interface Pace {
+  spacingMs: number;
+  burst: number;
+}
+
+export function paceOf(rule: RateRule, share: number): Pace {
+  const perInterval = rule.limit * share;
+  return {
+    spacingMs: rule.intervalMs / perInterval,
+    // Burst plus one interval's refill stays within the limit even in a fixed window (Zoom does not
+    // document its window); per-minute limits get a burst of one and are spread evenly.
+    burst: rule.intervalMs > 1000 ? 1 : Math.max(1, Math.floor(rule.limit - perInterval)),
+  };
+}
+
 class TokenBucket {
   private tokens: number;
   private last: number;
@@ -54,11 +85,8 @@ class TokenBucket {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(rule: RateRule, share: number, private readonly monotonic: () => number, private readonly sleep: (ms: number) => Promise<void>) {
-    const perInterval = rule.limit * share;
-    this.perMs = perInterval / rule.intervalMs;
-    // Burst plus one interval's refill stays within the limit even in a fixed window (Zoom does not
-    // document its window); per-minute limits get a bucket of one and are spread evenly.
-    this.capacity = rule.intervalMs > 1000 ? 1 : Math.max(1, Math.floor(rule.limit - perInterval));
+    this.perMs = (rule.limit * share) / rule.intervalMs;
+    this.capacity = paceOf(rule, share).burst;
     this.tokens = this.capacity;
     this.last = monotonic();
   }
@@ -100,7 +128,8 @@ export interface RateLimiterOptions {
   monotonic?: () => number;
 }
 
-export class RateLimiter {
+/** The pacer of one worker process: enough alone, but N workers each pace at the whole share (see SharedRateLimiter). */
+export class RateLimiter implements Pacer {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly dailyBlocks = new Map<ApiFamily, Date>();
   private readonly clock: Clock;
@@ -111,10 +140,6 @@ export class RateLimiter {
     this.monotonic = options.monotonic ?? (() => performance.now());
   }
 
-  /**
-   * Waits until a call of this category may go out. Returns the daily-quota reset time instead when
-   * the family's heavy quota is known to be spent (the caller raises the typed error).
-   */
   async acquire(family: ApiFamily, category: RateCategory): Promise<{ dailyBlockedUntil?: Date }> {
     const blocked = this.dailyBlockedUntil(family, category);
     if (blocked) return { dailyBlockedUntil: blocked };
@@ -122,12 +147,10 @@ export class RateLimiter {
     return {};
   }
 
-  /** After a per-second 429: every caller of the category waits. */
   pause(family: ApiFamily, category: RateCategory, ms: number): void {
     this.bucket(family, category).pause(ms);
   }
 
-  /** After a daily-limit 429. */
   blockDaily(family: ApiFamily, until: Date): void {
     const current = this.dailyBlocks.get(family);
     if (!current || current < until) this.dailyBlocks.set(family, until);

@@ -1,6 +1,7 @@
 /**
  * Counters of Zoom API calls per UTC day, API family and rate-limit category, kept in memory for the
- * project to persist (and to budget the shared daily quota of heavy calls).
+ * project to persist (api_usage). The daily quota of heavy calls is budgeted when a call is paced
+ * (SharedRateLimiter), not from these counts, which reach the database only after an activity.
  */
 import type { ApiFamily, RateCategory } from './config.js';
 

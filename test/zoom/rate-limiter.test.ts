@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveRateLimits } from '../../src/zoom/config.js';
-import { RateLimiter, dailyResetTime, nextUtcMidnight, parseRetryAfter, type Clock } from '../../src/zoom/rate-limiter.js';
+import { RateLimiter, dailyResetTime, nextUtcMidnight, paceOf, parseRetryAfter, type Clock } from '../../src/zoom/rate-limiter.js';
 import { UsageCounters } from '../../src/zoom/usage.js';
 
 const now = new Date('2026-03-10T15:30:00Z');
@@ -94,6 +94,17 @@ describe('RateLimiter', () => {
     expect(p.meetings['resource-intensive']).toEqual({ limit: 20, intervalMs: 60_000 });
     expect(p.meetings.light).toEqual({ limit: 80, intervalMs: 1000 });
     expect(p.dailyHeavy).toEqual({ meetings: 100, phone: 30_000 });
+  });
+});
+
+describe('the pace of a rule (shared by the in-process and the shared pacer)', () => {
+  it('spaces calls at the share of the limit, with a burst that keeps any one second within it', () => {
+    // Pro medium, 20/s at 0.8: 16 per second, one every 62.5 ms, after a burst of 20 - 16 = 4.
+    expect(paceOf({ limit: 20, intervalMs: 1000 }, 0.8)).toEqual({ spacingMs: 62.5, burst: 4 });
+    // A limit too small for a burst still lets one call out.
+    expect(paceOf({ limit: 1, intervalMs: 1000 }, 0.8)).toEqual({ spacingMs: 1250, burst: 1 });
+    // Per-minute limits (resource-intensive) are spread evenly: Business, 20/min at 0.8 is one every 3.75 s.
+    expect(paceOf({ limit: 20, intervalMs: 60_000 }, 0.8)).toEqual({ spacingMs: 3750, burst: 1 });
   });
 });
 

@@ -5,3 +5,4 @@ export * from './media-files.js';
 export * from './sync.js';
 export * from './reconciliation.js';
 export * from './meetings.js';
+export * from './rate-limits.js';
