@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { Context, heartbeat } from '@temporalio/activity';
 import { upsertConversation } from '../db/queries/conversations.js';
 import { getMediaFile, listMediaFiles, markFilesSkipped, markMediaFileFailed, markMediaFileStored, trackListedFiles } from '../db/queries/media-files.js';
+import { getMeetingPeople, saveMeetingPeople } from '../db/queries/meeting-people.js';
 import { findRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
 import { requireTenant } from '../db/queries/tenants.js';
 import type { ConversationParticipant } from '../db/schema/conversations.js';
@@ -16,9 +17,11 @@ import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
 
 export interface MeetingPlan {
-  /** Configured users who took part; empty when none did (nothing is archived then). */
-  recordedUsers: MeetingRecordedUser[];
-  participants: ConversationParticipant[];
+  /** Configured users who took part (kept in meeting_people); 0 when none did (nothing is archived then). */
+  recordedUserCount: number;
+  /** Only in results recorded before meeting_people existed (old histories replay them). */
+  recordedUsers?: MeetingRecordedUser[];
+  participants?: ConversationParticipant[];
   /** Zoom file ids to download now. */
   filesToArchive: string[];
   alreadyStored: number;
@@ -72,8 +75,10 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
         const fileRetryHours = tenant.options.fileRetryHours ?? DEFAULT_FILE_RETRY_HOURS;
         if (recordedUsers.length === 0) {
           await markFilesSkipped(deps.db, tenantId, files.filter((f) => f.state === 'pending').map((f) => f.zoomFileId), SKIP_REASONS.noRecordedUser);
-          return { recordedUsers, participants, filesToArchive: [], alreadyStored: 0, processing: 0, mediaLengthSeconds: null, deleteAfterArchive: false, fileRetryHours };
+          return { recordedUserCount: 0, filesToArchive: [], alreadyStored: 0, processing: 0, mediaLengthSeconds: null, deleteAfterArchive: false, fileRetryHours };
         }
+        // Kept for writeMeetingCdrs: the plan stays small however many people took part.
+        await saveMeetingPeople(deps.db, tenantId, meeting.uuid, { recordedUsers, participants });
 
         const modalities = users.filter((u) => recordedUsers.some((r) => r.zoomUserId === u.zoomUserId));
         // Zoom quirk: per-participant audio is only in GET /meetings/{uuid}/recordings, never in a
@@ -88,8 +93,7 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
         // Failed files are a dead end until support retries them; skipped ones say why they are not here.
         const open = wanted.filter((f) => f.state === 'pending');
         return {
-          recordedUsers,
-          participants,
+          recordedUserCount: recordedUsers.length,
           filesToArchive: open.filter((f) => f.zoomStatus === 'completed').map((f) => f.zoomFileId),
           alreadyStored: wanted.filter((f) => f.state === 'stored').length,
           processing: open.filter((f) => f.zoomStatus !== 'completed').length,
@@ -151,19 +155,26 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
     return waiting.length;
   },
 
-  /** One CDR per recorded user; writing the same record again changes nothing. */
+  /**
+   * One CDR per recorded user; writing the same record again changes nothing. Who is recorded and
+   * who took part come from meeting_people (runs started before it pass them in).
+   */
   async writeMeetingCdrs(input: {
     tenantId: string;
     meeting: MeetingRef;
-    recordedUsers: MeetingRecordedUser[];
-    participants: ConversationParticipant[];
+    recordedUsers?: MeetingRecordedUser[];
+    participants?: ConversationParticipant[];
     mediaLengthSeconds: number | null;
   }): Promise<number> {
     return mappingFailures(async () => {
-      const users = await findRecordedUsers(deps.db, input.tenantId, { zoomUserIds: input.recordedUsers.map((u) => u.zoomUserId) });
+      const people = input.recordedUsers && input.participants
+        ? { recordedUsers: input.recordedUsers, participants: input.participants }
+        : await getMeetingPeople(deps.db, input.tenantId, input.meeting.uuid);
+      if (!people) throw new Error(`meeting '${input.meeting.uuid}' of tenant '${input.tenantId}' has no recorded people: prepareMeeting did not run for it`);
+      const users = await findRecordedUsers(deps.db, input.tenantId, { zoomUserIds: people.recordedUsers.map((u) => u.zoomUserId) });
       const files = await listMediaFiles(deps.db, input.tenantId, { platformCallId: input.meeting.uuid });
-      for (const user of input.recordedUsers) {
-        const cdr = buildMeetingCdr({ ...input, user, location: deps.location });
+      for (const user of people.recordedUsers) {
+        const cdr = buildMeetingCdr({ meeting: input.meeting, participants: people.participants, mediaLengthSeconds: input.mediaLengthSeconds, user, location: deps.location });
         // The recording failed for this user when none of the media they need reached the archive.
         const modality = users.find((u) => u.zoomUserId === user.zoomUserId);
         const theirs = modality ? files.filter((f) => wantsFile(modality, f) && f.state !== 'skipped') : [];
@@ -179,7 +190,7 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
           recordingFailedReason: recordingFailed ? `none of the user's media was archived; ${mediaError}` : null,
         });
       }
-      return input.recordedUsers.length;
+      return people.recordedUsers.length;
     });
   },
 

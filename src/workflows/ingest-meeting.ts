@@ -28,7 +28,9 @@ export async function ingestMeeting(input: IngestMeetingInput): Promise<IngestMe
     result.failed = await recordMeetingFailure({ tenantId: input.tenantId, meetingUuid: input.meeting.uuid, error: failureMessage(err) });
     return result;
   }
-  if (plan.recordedUsers.length === 0) return result;
+  // Plans recorded before meeting_people carry the users themselves.
+  const recordedUserCount = plan.recordedUserCount ?? plan.recordedUsers?.length ?? 0;
+  if (recordedUserCount === 0) return result;
   const { archiveMeetingFile } = proxyActivities<MeetingActivities>(downloadOptions(plan.fileRetryHours));
 
   result.alreadyStored = plan.alreadyStored;
@@ -53,8 +55,7 @@ export async function ingestMeeting(input: IngestMeetingInput): Promise<IngestMe
   result.cdrs = await writeMeetingCdrs({
     tenantId: input.tenantId,
     meeting: input.meeting,
-    recordedUsers: plan.recordedUsers,
-    participants: plan.participants,
+    ...(plan.recordedUsers && plan.participants ? { recordedUsers: plan.recordedUsers, participants: plan.participants } : {}),
     mediaLengthSeconds: plan.mediaLengthSeconds,
   });
 

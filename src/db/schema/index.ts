@@ -6,3 +6,4 @@ export * from './sync.js';
 export * from './reconciliation.js';
 export * from './meetings.js';
 export * from './rate-limits.js';
+export * from './meeting-people.js';
