@@ -3,6 +3,7 @@ import {
   ContinueAsNew,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
+  allHandlersFinished,
   condition,
   continueAsNew,
   patched,
@@ -77,6 +78,8 @@ export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTota
       if (page.length < PAGE_SIZE) break;
       if (started >= MEETINGS_PER_RUN || workflowInfo().continueAsNewSuggested) {
         await Promise.all(inFlight);
+        // No handler may be cut off by the new run (none today; a later signal or update would be).
+        await condition(allHandlersFinished);
         // The history stays small: a fresh run goes on from the cursor.
         await saveSyncProgress({ tenantId, source });
         return await continueAsNew<typeof tenantSync>({
