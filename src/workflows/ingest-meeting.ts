@@ -1,12 +1,13 @@
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createMeetingActivities } from '../activities/meeting.js';
 import type { IngestMeetingInput, IngestMeetingResult } from '../ingest/types.js';
-import { apiCallOptions, databaseOptions, downloadOptions } from './retry-policies.js';
+import { apiCallOptions, databaseOptions, downloadOptions, localDatabaseOptions } from './retry-policies.js';
 
 type MeetingActivities = ReturnType<typeof createMeetingActivities>;
 
 const { prepareMeeting, trashMeetingRecordings } = proxyActivities<MeetingActivities>(apiCallOptions);
 const { writeMeetingCdrs, recordFileFailure, recordMeetingFailure } = proxyActivities<MeetingActivities>(databaseOptions);
+const localBookkeeping = proxyLocalActivities<MeetingActivities>(localDatabaseOptions);
 
 /** Files of one meeting streamed at once: enough to hide latency, few enough to spare Zoom. */
 const FILES_IN_PARALLEL = 3;
@@ -52,7 +53,10 @@ export async function ingestMeeting(input: IngestMeetingInput): Promise<IngestMe
   };
   await Promise.all(Array.from({ length: Math.min(FILES_IN_PARALLEL, queue.length) }, worker));
 
-  result.cdrs = await writeMeetingCdrs({
+  // Runs started before replay the CDRs as a (remote) activity; new ones write them in the
+  // worker that runs the workflow: a few database statements need no task round trip.
+  const writeCdrs = patched('meeting-cdrs-local') ? localBookkeeping.writeMeetingCdrs : writeMeetingCdrs;
+  result.cdrs = await writeCdrs({
     tenantId: input.tenantId,
     meeting: input.meeting,
     ...(plan.recordedUsers && plan.participants ? { recordedUsers: plan.recordedUsers, participants: plan.participants } : {}),

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 // Retry policies follow the Zoom client's error types. Activities already mark a failure
 // non-retryable when retrying cannot help (they map every error in activities/failures.ts); the
@@ -63,4 +63,13 @@ export const downloadOptions = (retryHours = DEFAULT_FILE_RETRY_HOURS): Activity
 export const databaseOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['UnknownTenantError'] },
+};
+
+/**
+ * Bookkeeping in our own database run as a local activity (in the worker that runs the workflow,
+ * no task round trip): same retries; after a minute of failing the workflow backs off with timers.
+ */
+export const localDatabaseOptions: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: databaseOptions.retry,
 };
