@@ -1,7 +1,7 @@
 import { runServerBench } from './servers.js';
 import { runZoomClientBench } from './zoom-client.js';
 import { runMediaStoreBench } from './media-store.js';
-import { runArchiveBench } from './archive.js';
+import { runArchiveBench, runVersusReferenceBench } from './archive.js';
 import { runSimulatorBench } from './simulator.js';
 import { runContainmentBench } from './containment.js';
 import type { BenchFigure } from './figures.js';
@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<BenchFigure[]>> = {
   'zoom-client': runZoomClientBench,
   'media-store': runMediaStoreBench,
   archive: runArchiveBench,
+  'versus-reference': runVersusReferenceBench,
   simulator: runSimulatorBench,
   containment: runContainmentBench,
 };

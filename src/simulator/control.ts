@@ -6,6 +6,7 @@ import type { CounterSnapshot } from './counters.js';
 import type { FaultConfig } from './faults.js';
 import { callRecordings, isReady, meetingFiles } from './model.js';
 import type { FileFaultKind, SimFile, SimTenant, SimUser } from './model.js';
+import type { NetworkInput, NetworkProfile } from './network.js';
 import { mergeRateLimits } from './rate-limits.js';
 import type { RateLimitConfig, RateLimitOverrides } from './rate-limits.js';
 import type { SimState } from './state.js';
@@ -155,6 +156,16 @@ export class SimulatorControl {
     return { ...this.state.faults.config };
   }
 
+  /** The network profile in force: its name, API latency and download cap. */
+  async getNetwork(): Promise<NetworkProfile> {
+    return this.state.network.profile;
+  }
+
+  /** Switches the network profile for requests from now on (a download under way keeps its pace). */
+  async setNetwork(input: NetworkInput): Promise<NetworkProfile> {
+    return this.state.network.set(input);
+  }
+
   async setRateLimits(overrides: RateLimitOverrides): Promise<RateLimitConfig> {
     this.state.limiter.config = mergeRateLimits(this.state.limiter.config, overrides);
     return this.state.limiter.config;
@@ -280,6 +291,8 @@ async function dispatch(control: SimulatorControl, key: string, id: string, body
       return { now: await control.setClock(String(body.now)) };
     case 'GET faults': return control.getFaults();
     case 'PUT faults': return control.setFaults(body as Partial<FaultConfig>);
+    case 'GET network': return control.getNetwork();
+    case 'PUT network': return control.setNetwork(body as NetworkInput);
     case 'PUT rate-limits': return control.setRateLimits(body as RateLimitOverrides);
     case 'DELETE rate-limits': return control.resetRateLimits();
     case 'GET counters': return control.getCounters();

@@ -12,6 +12,7 @@ import { pastMeetingRoutes } from './routes/past-meetings.js';
 import { phoneRoutes } from './routes/phone.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { userRoutes } from './routes/users.js';
+import type { NetworkInput } from './network.js';
 import { Router, createSimulatorServer } from './server.js';
 import { SimState } from './state.js';
 import type { TenantSpec } from './tenant-generator.js';
@@ -26,6 +27,8 @@ export type { FaultConfig, FaultRates } from './faults.js';
 export type { CounterSnapshot } from './counters.js';
 export type { GroundTruth, GroundTruthMeeting, GroundTruthCall, GroundTruthFile, GroundTruthUser } from './ground-truth.js';
 export type { WebhookDelivery, WebhookInput } from './webhooks.js';
+export type { NetworkInput, NetworkProfile, NetworkProfileName } from './network.js';
+export { NETWORK_PROFILES } from './network.js';
 export { signWebhook } from './webhooks.js';
 
 export interface SimulatorOptions {
@@ -46,6 +49,8 @@ export interface SimulatorOptions {
   webhookUrl?: string;
   /** Delays between webhook retries (default Zoom's 5, 20, 60 minutes). */
   webhookRetryDelaysMs?: number[];
+  /** The wire: `loopback` (default, nothing added) or `zoom-like` (API latency, a download cap), or fields of one. */
+  network?: NetworkInput;
 }
 
 export interface RunningSimulator {
@@ -68,6 +73,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     mergeRateLimits(DEFAULT_RATE_LIMITS, options.rateLimits),
     options.webhookUrl ?? null,
   );
+  if (options.network !== undefined) state.network.set(options.network);
   const webhooks = new WebhookSender(state, options.webhookRetryDelaysMs ?? ZOOM_RETRY_DELAYS_MS);
   const control = new SimulatorControl(state, webhooks);
   const router = new Router([...userRoutes, ...recordingRoutes, ...archiveRoutes, ...dashboardRoutes, ...pastMeetingRoutes, ...phoneRoutes, ...phoneDownloadRoutes]);

@@ -134,6 +134,9 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     return;
   }
 
+  // The network profile's round trip: Zoom's API and OAuth hosts, never the control API.
+  if (rawPath === '/oauth/token' || rawPath.startsWith('/v2/')) await state.network.delay();
+
   if (rawPath === '/oauth/token') {
     state.counters.call(`${method} /oauth/token`, null, null);
     if (method !== 'POST') return sendJson(res, 405, { reason: 'Method not allowed', error: 'invalid_request' });
@@ -328,12 +331,15 @@ async function sendStream(
   res.writeHead(status, out);
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
   const { bounds, pauseMs } = bodyPieces(start, cut, paceMs, slow ? state.faults.config.slowBodyDelayMs : null);
+  // A ranged body is a file (a download): the network profile's bandwidth cap paces it.
+  const throttle = ranged ? state.network.downloadThrottle() : null;
   let sent = 0;
   for (let i = 0; i + 1 < bounds.length; i++) {
     if (pauseMs > 0) await sleep(pauseMs);
     if (res.destroyed) return;
     const stream = body.open(bounds[i] ?? start, bounds[i + 1] ?? cut);
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const chunks = throttle ? throttle.pace(stream) : (stream as AsyncIterable<Buffer>);
+    for await (const chunk of chunks) {
       if (res.destroyed) { stream.destroy(); return; }
       sent += chunk.length;
       if (!res.write(chunk)) await waitDrain(res);

@@ -1,6 +1,7 @@
 import { Counters } from './counters.js';
 import type { SimClock } from './clock.js';
 import { FaultInjector } from './faults.js';
+import { SimNetwork } from './network.js';
 import type { SimFile, SimMeeting, SimPhoneCall, SimPhoneRecording, SimTenant, SimUser } from './model.js';
 import { callRecordings, meetingFiles } from './model.js';
 import { TokenStore } from './oauth.js';
@@ -24,6 +25,7 @@ export class SimState {
   readonly counters = new Counters();
   readonly faults: FaultInjector;
   readonly limiter: RateLimiter;
+  readonly network: SimNetwork;
   /** Download key (the opaque tail of a download URL, or a phone recording id) → file. */
   private readonly downloads = new Map<string, FileRef>();
   baseUrl = '';
@@ -36,6 +38,7 @@ export class SimState {
     public webhookUrl: string | null,
   ) {
     this.faults = new FaultInjector(seed);
+    this.network = new SimNetwork(seed);
     this.limiter = new RateLimiter(rateLimits);
   }
 
