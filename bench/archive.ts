@@ -21,7 +21,6 @@ import { pipeline } from 'node:stream/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { and, count, eq } from 'drizzle-orm';
-import postgres from 'postgres';
 import { createZoomClients } from '../src/activities/zoom-clients.js';
 import { openDatabase } from '../src/db/client.js';
 import { upsertRecordedUser } from '../src/db/queries/recorded-users.js';
@@ -29,7 +28,6 @@ import { upsertTenant } from '../src/db/queries/tenants.js';
 import { conversations } from '../src/db/schema/conversations.js';
 import { mediaFiles } from '../src/db/schema/media-files.js';
 import type { TenantSyncInput, TenantSyncTotals } from '../src/ingest/types.js';
-import { runInfraScript } from '../src/local/infra-scripts.js';
 import { startDevServer, type RunningDevServer } from '../src/local/temporal-dev-server.js';
 import { createSecretBox } from '../src/security/secrets.js';
 import { startSimulator } from '../src/simulator/index.js';
@@ -38,6 +36,7 @@ import { LocalMediaStore } from '../src/storage/index.js';
 import { createArchiverWorker, workflowsPath } from '../src/workers/worker.js';
 import { syncWorkflowId } from '../src/workflows/ids.js';
 import { dateWindows } from '../src/zoom/windows.js';
+import { envNumber, withBenchDatabase } from './bench-env.js';
 import { figure, type BenchFigure } from './figures.js';
 import { referenceLoop } from './reference-loop.js';
 
@@ -58,13 +57,6 @@ const MAX_PAGE = 300;
 
 const log = (line: string) => console.error(`[bench:archive] ${line}`);
 
-const envNumber = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
-};
 
 export interface TenantSize {
   meetings: number;
@@ -134,20 +126,6 @@ async function expectExactly(dir: string, tenant: BenchTenant, who: string): Pro
   }
 }
 
-async function withBenchDatabase<T>(body: (url: string) => Promise<T>): Promise<T> {
-  const adminUrl = runInfraScript('start-postgres');
-  const name = `za_bench_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  try {
-    return await body(url.toString());
-  } finally {
-    await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
-    await admin.end({ timeout: 1 });
-  }
-}
 
 export interface ArchiveOptions {
   dev: RunningDevServer;

@@ -4,6 +4,7 @@ import { runMediaStoreBench } from './media-store.js';
 import { runArchiveBench, runVersusReferenceBench } from './archive.js';
 import { runSimulatorBench } from './simulator.js';
 import { runContainmentBench } from './containment.js';
+import { runScaleBench } from './scale.js';
 import type { BenchFigure } from './figures.js';
 
 // `npm run bench [-- name...]`: runs the benchmarks (all, or those named), prints a table, then
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<BenchFigure[]>> = {
   'versus-reference': runVersusReferenceBench,
   simulator: runSimulatorBench,
   containment: runContainmentBench,
+  scale: runScaleBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
