@@ -1,4 +1,6 @@
 import type { ActivityDeps } from './deps.js';
+import { createArchiveFileActivities } from './archive-file.js';
+import { createSmallFilesActivities } from './archive-small-files.js';
 import { createDeleteAfterArchiveActivities } from './delete-after-archive.js';
 import { createMeetingActivities } from './meeting.js';
 import { createSyncActivities } from './sync.js';
@@ -8,6 +10,8 @@ import { createSyncActivities } from './sync.js';
 export const createActivities = (deps: ActivityDeps) => ({
   ...createSyncActivities(deps),
   ...createMeetingActivities(deps),
+  ...createArchiveFileActivities(deps),
+  ...createSmallFilesActivities(deps),
   ...createDeleteAfterArchiveActivities(deps),
 });
 

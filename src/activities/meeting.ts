@@ -1,7 +1,5 @@
-import { PassThrough, type Readable } from 'node:stream';
-import { Context, heartbeat } from '@temporalio/activity';
 import { upsertConversation } from '../db/queries/conversations.js';
-import { getMediaFile, listMediaFiles, markFilesSkipped, markMediaFileFailed, markMediaFileStored, trackListedFiles } from '../db/queries/media-files.js';
+import { listMediaFiles, markFilesSkipped, markMediaFileFailed, trackListedFiles } from '../db/queries/media-files.js';
 import { getMeetingPeople, saveMeetingPeople } from '../db/queries/meeting-people.js';
 import { findRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
 import { requireTenant } from '../db/queries/tenants.js';
@@ -24,6 +22,8 @@ export interface MeetingPlan {
   participants?: ConversationParticipant[];
   /** Zoom file ids to download now. */
   filesToArchive: string[];
+  /** Those of filesToArchive small enough to be archived together in one activity (absent in old plans). */
+  smallFiles?: string[];
   alreadyStored: number;
   processing: number;
   mediaLengthSeconds: number | null;
@@ -32,8 +32,12 @@ export interface MeetingPlan {
   fileRetryHours: number;
 }
 
-/** Heartbeats carry the bytes streamed so far; a stalled download stops heartbeating and is retried. */
-const HEARTBEAT_EVERY_MS = 5_000;
+/**
+ * Files up to this size are archived together, one activity per meeting: a meeting of small files
+ * costs one task round trip instead of one per file. Larger ones get an activity each (and
+ * checkpoints from 64 MiB), so a long download never holds up the meeting's other files.
+ */
+export const SMALL_FILE_BYTES = 16 * 1024 * 1024;
 
 export const createMeetingActivities = (deps: ActivityDeps) => ({
   /**
@@ -95,6 +99,8 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
         return {
           recordedUserCount: recordedUsers.length,
           filesToArchive: open.filter((f) => f.zoomStatus === 'completed').map((f) => f.zoomFileId),
+          // Zoom quirk: CC and TIMELINE files have no size; they are small text files.
+          smallFiles: open.filter((f) => f.zoomStatus === 'completed' && (f.zoomSize ?? 0) <= SMALL_FILE_BYTES).map((f) => f.zoomFileId),
           alreadyStored: wanted.filter((f) => f.state === 'stored').length,
           processing: open.filter((f) => f.zoomStatus !== 'completed').length,
           mediaLengthSeconds: meeting.durationMinutes > 0 ? meeting.durationMinutes * 60 : null,
@@ -102,43 +108,6 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
           fileRetryHours,
         };
       } finally {
-        await deps.zoom.flushUsage(tenantId);
-      }
-    });
-  },
-
-  /** Streams one file from Zoom into the media store, verified against Zoom's size and our SHA-256. */
-  async archiveMeetingFile({ tenantId, zoomFileId }: { tenantId: string; zoomFileId: string }): Promise<{ alreadyStored: boolean; size: number; sha256: string }> {
-    return mappingFailures(async () => {
-      const file = await getMediaFile(deps.db, tenantId, zoomFileId);
-      if (!file) throw new Error(`media file '${zoomFileId}' of tenant '${tenantId}' is not tracked`);
-      if (file.state === 'stored' && file.sha256 && file.storedSize !== null) {
-        return { alreadyStored: true, size: file.storedSize, sha256: file.sha256 };
-      }
-      if (!file.downloadUrl) throw new MissingDownloadUrlError(tenantId, zoomFileId);
-
-      // An earlier attempt may have stored the object and died before recording it.
-      const existing = await deps.store.head(file.storageKey);
-      if (existing && (file.zoomSize === null || existing.size === file.zoomSize)) {
-        await markMediaFileStored(deps.db, tenantId, zoomFileId, existing);
-        return { alreadyStored: true, ...existing };
-      }
-
-      const zoom = await deps.zoom.forTenant(tenantId);
-      const progress = keepAlive();
-      try {
-        // Zoom quirk: CC and TIMELINE files have no file_size; their Content-Length is held to instead.
-        const size = file.zoomSize ?? undefined;
-        const download = await zoom.downloadFile({ url: file.downloadUrl, ...(size !== undefined ? { expectedSize: size } : {}) });
-        const stored = await deps.store.put(file.storageKey, progress.count(download.stream), {
-          ...(download.contentLength !== undefined ? { expectedSize: download.contentLength } : {}),
-          ...(download.contentType ? { contentType: download.contentType } : {}),
-          metadata: { tenant: tenantId, 'zoom-file-type': file.fileType },
-        });
-        await markMediaFileStored(deps.db, tenantId, zoomFileId, { size: stored.size, sha256: stored.sha256 });
-        return { alreadyStored: stored.alreadyStored, size: stored.size, sha256: stored.sha256 };
-      } finally {
-        progress.stop();
         await deps.zoom.flushUsage(tenantId);
       }
     });
@@ -225,43 +194,4 @@ function recordedUser(user: RecordedUser, asParticipant: ConversationParticipant
     ...(asParticipant?.joinedAt ? { joinedAt: asParticipant.joinedAt } : {}),
     ...(asParticipant?.leftAt ? { leftAt: asParticipant.leftAt } : {}),
   };
-}
-
-/**
- * Heartbeats a file's progress every few seconds: the bytes counted so far while they flow, and
- * once the body has ended, while the store finishes (an S3 multipart completion or server-side
- * copy of a multi-GB object takes minutes with no bytes moving). A stalled download stops
- * heartbeating and is retried. Cancellation destroys the body.
- */
-function keepAlive(): { count(source: Readable): Readable; stop(): void } {
-  let bytes = 0;
-  let lastBeatBytes = 0;
-  let ended = false;
-  const timer = setInterval(() => {
-    // Only progress counts: a connection that delivers nothing must run into the heartbeat timeout.
-    if (bytes > lastBeatBytes || ended) {
-      lastBeatBytes = bytes;
-      heartbeat({ bytes, finishing: ended });
-    }
-  }, HEARTBEAT_EVERY_MS);
-  return {
-    count(source) {
-      const counted = new PassThrough({ highWaterMark: 1024 * 1024 });
-      source.on('data', (chunk: Buffer) => { bytes += chunk.length; });
-      source.on('end', () => { ended = true; });
-      source.on('error', (err) => counted.destroy(err));
-      source.pipe(counted);
-      Context.current().cancellationSignal.addEventListener('abort', () => source.destroy(new Error('activity cancelled')));
-      return counted;
-    },
-    stop: () => clearInterval(timer),
-  };
-}
-
-/** Zoom listed the file without a download URL (tracked as skipped): asking for it is a bug upstream. */
-class MissingDownloadUrlError extends Error {
-  override name = 'MissingDownloadUrlError';
-  constructor(tenantId: string, zoomFileId: string) {
-    super(`media file '${zoomFileId}' of tenant '${tenantId}' has no download URL from Zoom`);
-  }
 }

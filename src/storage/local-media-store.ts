@@ -1,18 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { access, constants, link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
-import { compareWithStored, digestStream, DigestingStream } from './digest.js';
+import { Readable } from 'node:stream';
+import { bodyOpener, checkNotLonger, compareWithStored, digestStream, verified, type BodyOpener } from './digest.js';
 import { assertValidKey, InvalidStorageKeyError } from './keys.js';
-import { MediaConflictError, MediaNotFoundError, MediaStoreUnavailableError, type MediaStore, type ObjectInfo, type PutOptions, type StoredObject } from './media-store.js';
+import {
+  MediaConflictError,
+  MediaIntegrityError,
+  MediaNotFoundError,
+  MediaStoreUnavailableError,
+  type MediaStore,
+  type ObjectInfo,
+  type OpenBody,
+  type PutCheckpoint,
+  type PutOptions,
+  type StoredObject,
+} from './media-store.js';
+import { nativeSha256, resumableSha256, type ResumableSha256, type Sha256 } from './sha256.js';
 
 // A folder as media store (the embedded default). Each object is written to a hidden temporary
 // file beside its final name, fsynced, then hard-linked into place: link() fails when the name
 // exists, so a key is never overwritten even by two writers at once, and a reader only ever sees
 // a complete file. The SHA-256 is kept in a hidden sidecar (.<name>.sha256) as a cache; the file's
 // bytes stay the truth, so a missing sidecar (a crash right after the link) is recomputed.
+// A put that asks for checkpoints fsyncs its temporary file every `checkpointBytes` and keeps it
+// when it fails, so that a later put truncates it to the checkpoint and appends the rest.
+
+export interface LocalMediaStoreOptions {
+  /** Bytes between checkpoints (each one an fsync); a multiple of 64, SHA-256's block. */
+  checkpointBytes?: number;
+}
+
+const MiB = 1024 * 1024;
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -25,11 +45,24 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+/** Hidden temporary files of `path`: `.<name>.<12 hex>.tmp`, the only names a checkpoint may point at. */
+const isTemporaryOf = (path: string, name: string) =>
+  name.startsWith(`.${basename(path)}.`) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(basename(path).length + 2));
+
+interface Resumed {
+  temp: string;
+  bytes: number;
+  hash: ResumableSha256;
+}
+
 export class LocalMediaStore implements MediaStore {
   readonly root: string;
+  private readonly checkpointBytes: number;
 
-  constructor(root: string) {
+  constructor(root: string, options: LocalMediaStoreOptions = {}) {
     this.root = resolve(root);
+    this.checkpointBytes = options.checkpointBytes ?? 64 * MiB;
+    if (this.checkpointBytes <= 0 || this.checkpointBytes % 64 !== 0) throw new RangeError(`checkpointBytes must be a positive multiple of 64, got ${this.checkpointBytes}`);
   }
 
   get location(): string {
@@ -57,18 +90,58 @@ export class LocalMediaStore implements MediaStore {
     return join(dirname(path), `.${basename(path)}.sha256`);
   }
 
-  async put(key: string, body: Readable, options: PutOptions = {}): Promise<StoredObject> {
+  async put(key: string, body: Readable | OpenBody, options: PutOptions = {}): Promise<StoredObject> {
     const path = this.pathOf(key);
-    const stored = await this.head(key);
-    if (stored) return { key, ...(await compareWithStored(key, body, stored, options)), alreadyStored: true };
-
-    await mkdir(dirname(path), { recursive: true });
-    const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    const opener = bodyOpener(body, options);
     try {
-      const digest = new DigestingStream(key, options.expectedSize);
-      await pipeline(body, digest, createWriteStream(temp, { flags: 'wx' }));
-      const info = digest.verified(options);
-      await fsyncPath(temp);
+      const stored = await this.head(key);
+      if (stored) {
+        if (options.resumeFrom) await this.dropCheckpoint(options.resumeFrom);
+        return { key, ...(await compareWithStored(key, opener, stored, options)), alreadyStored: true };
+      }
+      await mkdir(dirname(path), { recursive: true });
+      return await this.write(key, path, opener, options, await this.resume(key, path, options));
+    } finally {
+      opener.release();
+    }
+  }
+
+  private async write(key: string, path: string, opener: BodyOpener, options: PutOptions, resumed: Resumed | undefined): Promise<StoredObject> {
+    const temp = resumed?.temp ?? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    const { onCheckpoint, expectedSize } = options;
+    const hash: Sha256 | ResumableSha256 = resumed?.hash ?? (onCheckpoint ? await resumableSha256() : nativeSha256());
+    let durable = resumed?.bytes ?? 0;
+    let keep = false;
+    try {
+      let bytes = durable;
+      const handle = await open(temp, resumed ? 'r+' : 'wx');
+      try {
+        if (resumed) await handle.truncate(bytes);
+        // A checkpoint at the body's very end: there is nothing left to ask the source for.
+        const source = resumed && bytes === expectedSize ? Readable.from([]) : await opener.open(bytes);
+        let nextCheckpoint = (Math.floor(bytes / this.checkpointBytes) + 1) * this.checkpointBytes;
+        for await (const chunk of source as AsyncIterable<Buffer>) {
+          checkNotLonger(key, bytes + chunk.length, expectedSize);
+          // Cut at checkpoint marks, so that each checkpoint falls on a SHA-256 block boundary.
+          for (let rest = chunk; rest.length > 0;) {
+            const piece = onCheckpoint ? rest.subarray(0, nextCheckpoint - bytes) : rest;
+            rest = rest.subarray(piece.length);
+            await handle.write(piece, 0, piece.length, bytes);
+            hash.update(piece);
+            bytes += piece.length;
+            if (onCheckpoint && bytes === nextCheckpoint) {
+              await handle.sync();
+              durable = bytes;
+              nextCheckpoint += this.checkpointBytes;
+              onCheckpoint({ key, bytes, ...(expectedSize !== undefined ? { size: expectedSize } : {}), sha256State: (hash as ResumableSha256).save(), partialFile: basename(temp) });
+            }
+          }
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      const info = verified(key, bytes, hash.digest(), options);
       try {
         await link(temp, path);
       } catch (err) {
@@ -81,8 +154,43 @@ export class LocalMediaStore implements MediaStore {
       await this.writeSidecar(path, info.sha256);
       await fsyncPath(dirname(path));
       return { key, ...info, alreadyStored: false };
+    } catch (err) {
+      // A broken body leaves its checkpointed bytes for the put that resumes; bytes that proved wrong do not.
+      keep = durable > 0 && !(err instanceof MediaIntegrityError) && !(err instanceof MediaConflictError);
+      throw err;
     } finally {
-      await unlink(temp).catch(() => undefined);
+      if (!keep) await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  /** The temporary file and hash a checkpoint describes, or undefined (its file removed) when it cannot be resumed. */
+  private async resume(key: string, path: string, options: PutOptions): Promise<Resumed | undefined> {
+    const checkpoint = options.resumeFrom;
+    if (!checkpoint) return undefined;
+    const { bytes, size, partialFile } = checkpoint;
+    const usable = checkpoint.key === key && partialFile !== undefined && isTemporaryOf(path, partialFile)
+      && Number.isSafeInteger(bytes) && bytes > 0 && bytes % 64 === 0
+      && (options.expectedSize === undefined || ((size === undefined || size === options.expectedSize) && bytes <= options.expectedSize));
+    if (usable) {
+      const temp = join(dirname(path), partialFile);
+      const held = await stat(temp).then((s) => s.size, () => -1);
+      const hash = await resumableSha256(checkpoint.sha256State).catch(() => undefined);
+      if (held >= bytes && hash) return { temp, bytes, hash };
+    }
+    await this.dropCheckpoint(checkpoint);
+    return undefined;
+  }
+
+  /** Removes the temporary file a checkpoint points at, if it names one. */
+  private async dropCheckpoint(checkpoint: PutCheckpoint): Promise<void> {
+    let path: string;
+    try {
+      path = this.pathOf(checkpoint.key);
+    } catch {
+      return;
+    }
+    if (checkpoint.partialFile !== undefined && isTemporaryOf(path, checkpoint.partialFile)) {
+      await unlink(join(dirname(path), checkpoint.partialFile)).catch(() => undefined);
     }
   }
 
@@ -107,8 +215,7 @@ export class LocalMediaStore implements MediaStore {
       throw err;
     });
     if (cached) return { size, sha256: cached };
-    const digest = await digestStream(key, createReadStream(path));
-    const sha256 = digest.verified({}).sha256;
+    const { sha256 } = await digestStream(key, createReadStream(path));
     await this.writeSidecar(path, sha256);
     return { size, sha256 };
   }

@@ -73,3 +73,13 @@ export const localDatabaseOptions: LocalActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: databaseOptions.retry,
 };
+
+/**
+ * A meeting's small files archived together: a short activity, tried twice; what it leaves goes
+ * to `downloadOptions`, file by file, with the tenant's full retry window.
+ */
+export const smallFilesOptions: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+};

@@ -80,6 +80,11 @@ describe('a worker killed with SIGKILL in the middle of a large download', () =>
     expect(await first.exited).toBe('SIGKILL');
     expect(bytesAtKill).toBeGreaterThan(0);
     expect(bytesAtKill).toBeLessThan(size);
+    // What the server holds of the dead attempt's last heartbeat: the checkpoint the next attempt resumes from
+    // (none when the kill came before the first durable part).
+    const pendingAfterKill = (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'archiveMeetingFile');
+    const lastBeat = pendingAfterKill?.heartbeatDetails?.payloads?.[0]?.data;
+    const resumedFrom = lastBeat ? (JSON.parse(Buffer.from(lastBeat).toString()) as { checkpoint?: { bytes: number } }).checkpoint?.bytes ?? 0 : 0;
 
     // The next attempt streams at full speed (after the 30 s heartbeat timeout notices the death).
     await sim.control.setFaults({ slowBody: 0 });
@@ -102,10 +107,11 @@ describe('a worker killed with SIGKILL in the middle of a large download', () =>
     expect(cdrs.map((c) => c.recordedUserZoomId).sort()).toEqual([host!.id, guest!.id].sort());
     expect(cdrs.every((c) => c.platformCallId === meeting.uuid && c.mediaError === null)).toBe(true);
 
-    // The simulator counts a download once its body is sent: the killed one never was.
+    // The simulator counts a download once its body is sent: the killed one never was; the new
+    // attempt asked only for the bytes after the checkpoint.
     const counters = await sim.control.getCounters();
-    expect(counters.downloads).toEqual({ requests: 1, bytes: size });
-    console.log(`[resilience] worker killed after ${bytesAtKill} heartbeated bytes of ${size}; a new worker finished the file`);
+    expect(counters.downloads).toEqual({ requests: 1, bytes: size - resumedFrom });
+    console.log(`[resilience] worker killed after ${bytesAtKill} heartbeated bytes of ${size}; a new worker resumed from byte ${resumedFrom} and finished the file`);
 
     second.child.kill('SIGTERM');
     await second.exited;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   InvalidStorageKeyError,
@@ -17,7 +17,7 @@ import {
   S3MediaStore,
   type MediaStore,
 } from '../../src/storage/index.js';
-import { createTestBucket } from '../harness/index.js';
+import { createTestBucket, testS3Client } from '../harness/index.js';
 import { s3ObjectSha256 } from '../harness/stored-bytes.js';
 
 const MiB = 1024 * 1024;
@@ -34,8 +34,8 @@ interface StoreUnderTest {
 const stores: Array<[string, () => Promise<StoreUnderTest>]> = [
   ['S3', async () => {
     const bucket = await createTestBucket();
-    // Small thresholds so that a 12 MiB body takes the multipart upload and the multipart copy paths.
-    const store = new S3MediaStore({ bucket: bucket.bucket, client: bucket.client, partSize: 5 * MiB, maxSingleCopyBytes: 6 * MiB, copyPartSize: 5 * MiB });
+    // Small parts so that a 12 MiB body takes the multipart path, 3 parts, 2 in flight.
+    const store = new S3MediaStore({ bucket: bucket.bucket, client: bucket.client, partSize: 5 * MiB, queueSize: 2 });
     return {
       store,
       everything: async () => {
@@ -206,5 +206,52 @@ describe('media store on S3, objects it did not write', () => {
     const store = new S3MediaStore({ bucket: bucket.bucket, client: bucket.client });
     expect(await store.head('acme/foreign.bin')).toEqual({ size: 1000, sha256: sha256(bytes) });
     await expect(store.put('acme/foreign.bin', Readable.from([randomBytes(1000)]))).rejects.toBeInstanceOf(MediaConflictError);
+  });
+
+  it('hashes a multipart object that has no sha256 tag (a put that died between completing and tagging), and tags it for next time', async () => {
+    const bytes = randomBytes(5 * MiB + 300);
+    const key = 'acme/untagged.mp4';
+    const { UploadId } = await bucket.client.send(new CreateMultipartUploadCommand({ Bucket: bucket.bucket, Key: key }));
+    const parts = [bytes.subarray(0, 5 * MiB), bytes.subarray(5 * MiB)];
+    const etags = [];
+    for (const [i, part] of parts.entries()) {
+      etags.push((await bucket.client.send(new UploadPartCommand({ Bucket: bucket.bucket, Key: key, UploadId, PartNumber: i + 1, Body: part }))).ETag!);
+    }
+    await bucket.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket.bucket, Key: key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+    const store = new S3MediaStore({ bucket: bucket.bucket, client: bucket.client });
+    expect(await store.head(key)).toEqual({ size: bytes.length, sha256: sha256(bytes) });
+    const { TagSet } = await bucket.client.send(new GetObjectTaggingCommand({ Bucket: bucket.bucket, Key: key }));
+    expect(TagSet).toEqual([{ Key: 'sha256', Value: sha256(bytes) }]);
+  });
+
+  it('never replaces a key someone else wrote while the body streamed (If-None-Match on PutObject and on completing an upload)', async () => {
+    const client = testS3Client();
+    // Another writer stores `theirs` under the key just before this store's final request.
+    let theirs: Buffer | undefined;
+    client.middlewareStack.add((next, context) => async (args) => {
+      const input = args.input as { Key?: string };
+      if (theirs && (context.commandName === 'PutObjectCommand' || context.commandName === 'CompleteMultipartUploadCommand')) {
+        await bucket.client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: input.Key, Body: theirs }));
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'concurrentWriter' });
+    const store = new S3MediaStore({ bucket: bucket.bucket, client, partSize: 5 * MiB });
+    try {
+      for (const size of [1000, 11 * MiB]) {
+        const ours = randomBytes(size);
+        theirs = randomBytes(size);
+        const key = `acme/raced-${size}.mp4`;
+        await expect(store.put(key, Readable.from([ours]))).rejects.toBeInstanceOf(MediaConflictError);
+        expect(await s3ObjectSha256(bucket.client, bucket.bucket, key)).toEqual({ size, sha256: sha256(theirs) });
+        // The same bytes written meanwhile: stored once, and this put says so.
+        theirs = ours;
+        const again = `acme/raced-same-${size}.mp4`;
+        expect(await store.put(again, Readable.from([ours]))).toEqual({ key: again, size, sha256: sha256(ours), alreadyStored: true });
+      }
+      const uploads = await bucket.client.send(new ListMultipartUploadsCommand({ Bucket: bucket.bucket }));
+      expect(uploads.Uploads ?? []).toEqual([]);
+    } finally {
+      client.destroy();
+    }
   });
 });
