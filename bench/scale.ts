@@ -199,8 +199,8 @@ async function verifyArchived(db: Database, tenant: SimulatedTenant): Promise<vo
   }
 }
 
-const storedFiles = async (db: Database, tenantId?: string) => {
-  const [row] = await db.select({ n: count() }).from(mediaFiles).where(and(tenantId ? eq(mediaFiles.tenantId, tenantId) : undefined, eq(mediaFiles.state, 'stored')));
+const storedFiles = async (db: Database, tenantId: string) => {
+  const [row] = await db.select({ n: count() }).from(mediaFiles).where(and(eq(mediaFiles.tenantId, tenantId), eq(mediaFiles.state, 'stored')));
   return row?.n ?? 0;
 };
 

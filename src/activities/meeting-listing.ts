@@ -137,7 +137,7 @@ export async function listCloudRecordings(ctx: ListingContext): Promise<ListMeet
   const source = 'cloud_recordings' as const;
   const states = new Map((await listUserListingStates(db, tenantId, source)).map((s) => [s.zoomUserId, s]));
   // A retried attempt: users whose listing already reached this sync's end are done.
-  const todo = users.filter((u) => !(states.get(u.zoomUserId)?.listedUntil && states.get(u.zoomUserId)!.listedUntil! >= to));
+  const todo = users.filter((u) => (states.get(u.zoomUserId)?.listedUntil ?? 0) < to);
   const writer = new ListingWriter(db, tenantId, source, to);
   const userErrors: UserListingError[] = [];
   let usersNotListed = 0;
