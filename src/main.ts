@@ -102,11 +102,12 @@ async function main(): Promise<void> {
           const states = await listSyncStates(deps.db, tenant.id);
           const summary = await archiveSummary(deps.db, tenant.id);
           // A sync of this start (not one a previous start left finished) has ended.
-          const firstSyncDone = states.length > 0 && states.every((s) => s.status !== 'running' && s.lastAttemptAt && s.lastAttemptAt.getTime() >= started);
+          const sources = [tenant.archivingEnabled, tenant.cloudRecordingsEnabled, tenant.phoneEnabled].filter(Boolean).length;
+          const firstSyncDone = states.length >= sources && states.every((s) => s.status !== 'running' && s.lastAttemptAt && s.lastAttemptAt.getTime() >= started);
           if (firstSyncDone && !reported.has(tenant.id)) {
             reported.add(tenant.id);
             console.log(`tenant '${tenant.id}' archived in ${((Date.now() - started) / 1000).toFixed(1)} s: `
-              + `${summary.conversations} meetings, ${summary.filesStored} files, ${mib(summary.bytesStored)}, ${summary.cdrs} CDRs`
+              + `${summary.meetings} meetings, ${summary.calls} phone calls, ${summary.filesStored} files, ${mib(summary.bytesStored)}, ${summary.cdrs} CDRs`
               + `${summary.filesPending > 0 ? ` (${summary.filesPending} files still processing at Zoom)` : ''}`
               + `${states.some((s) => s.status === 'failed') ? `; sync failed: ${states.map((s) => s.lastError).filter(Boolean).join('; ')}` : ''}`);
           }

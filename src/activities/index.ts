@@ -3,6 +3,8 @@ import { createArchiveFileActivities } from './archive-file.js';
 import { createSmallFilesActivities } from './archive-small-files.js';
 import { createDeleteAfterArchiveActivities } from './delete-after-archive.js';
 import { createMeetingActivities } from './meeting.js';
+import { createPhoneCallActivities } from './phone-call.js';
+import { createPhoneSyncActivities } from './phone-listing.js';
 import { createSyncActivities } from './sync.js';
 
 // Activities are built by a factory that receives their dependencies (database, media store,
@@ -13,6 +15,8 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createArchiveFileActivities(deps),
   ...createSmallFilesActivities(deps),
   ...createDeleteAfterArchiveActivities(deps),
+  ...createPhoneSyncActivities(deps),
+  ...createPhoneCallActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -9,6 +9,7 @@ import { SKIP_REASONS } from '../db/schema/media-files.js';
 import { DEFAULT_FILE_RETRY_HOURS } from '../workflows/retry-policies.js';
 import { fromArchive, fromCloudRecording } from '../ingest/listed-files.js';
 import { buildMeetingCdr, foldParticipants, type MeetingRecordedUser } from '../ingest/meeting-cdr.js';
+import { mediaOutcome } from '../ingest/media-outcome.js';
 import type { IngestMeetingInput, MeetingRef } from '../ingest/types.js';
 import { ZoomNotFoundError, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
@@ -147,17 +148,7 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
         // The recording failed for this user when none of the media they need reached the archive.
         const modality = users.find((u) => u.zoomUserId === user.zoomUserId);
         const theirs = modality ? files.filter((f) => wantsFile(modality, f) && f.state !== 'skipped') : [];
-        const failed = theirs.filter((f) => f.state === 'failed');
-        // Failed files are read from the database, so one Zoom reported failed at listing counts too.
-        const mediaError = failed.length === 0 ? null
-          : `${failed.length} file(s) not archived: ${failed.map((f) => `${f.fileType} ${f.zoomFileId}: ${f.lastError ?? 'failed'}`).join('; ')}`;
-        const recordingFailed = failed.length > 0 && !theirs.some((f) => f.state === 'stored');
-        await upsertConversation(deps.db, input.tenantId, {
-          ...cdr,
-          mediaError,
-          recordingFailed,
-          recordingFailedReason: recordingFailed ? `none of the user's media was archived; ${mediaError}` : null,
-        });
+        await upsertConversation(deps.db, input.tenantId, { ...cdr, ...mediaOutcome(theirs) });
       }
       return people.recordedUsers.length;
     });

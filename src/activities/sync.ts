@@ -1,8 +1,8 @@
 import { earliestOpenMeetingStart, listMeetingsToArchive, type MeetingCursor } from '../db/queries/listed-meetings.js';
 import { listRecordedUsers } from '../db/queries/recorded-users.js';
-import { requireTenant } from '../db/queries/tenants.js';
+import { requireTenant, type Tenant } from '../db/queries/tenants.js';
 import { markSyncFailed, markSyncFinished, markSyncRunning } from '../db/queries/sync-state.js';
-import type { MeetingRef, MeetingSource } from '../ingest/types.js';
+import type { MeetingRef, MeetingSource, SyncSource } from '../ingest/types.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
 import { listArchivedMeetings, listCloudRecordings, RELIST_OVERLAP_MS, type ListMeetingsResult, type UserListingError } from './meeting-listing.js';
@@ -11,17 +11,28 @@ export type { ListMeetingsResult, UserListingError } from './meeting-listing.js'
 
 const DEFAULT_INITIAL_LOOKBACK_DAYS = 30;
 
+/**
+ * Zoom quirk: Zoom Phone lists a recording only once it is processed, some time after the call,
+ * under the call's time, and cannot filter by when it appeared; so every phone sync lists again
+ * this far before its watermark. Zoom documents no bound: a day, as for cloud recordings. The
+ * overlap costs list rows, never a download (recordings are deduplicated by id).
+ */
+export const DEFAULT_PHONE_RELIST_HOURS = 24;
+
+const phoneRelistMs = (tenant: Tenant) => (tenant.options.phoneRelistHours ?? DEFAULT_PHONE_RELIST_HOURS) * 3600_000;
+
 export const createSyncActivities = (deps: ActivityDeps) => {
   /** Where a first listing starts: the look-back before `end` (the sync's start, or its listing's end). */
   const lookbackStart = (end = new Date()) => new Date(end.getTime() - (deps.initialLookbackDays ?? DEFAULT_INITIAL_LOOKBACK_DAYS) * 24 * 3600 * 1000);
 
   return {
-    /** Marks the sync running and says where its listing starts. */
-    async beginSync({ tenantId, source }: { tenantId: string; source: MeetingSource }): Promise<{ from: string }> {
+    /** Marks the sync running and says where its listing starts (the watermark, less the source's overlap). */
+    async beginSync({ tenantId, source }: { tenantId: string; source: SyncSource }): Promise<{ from: string }> {
       return mappingFailures(async () => {
-        await requireTenant(deps.db, tenantId);
+        const tenant = await requireTenant(deps.db, tenantId);
         const state = await markSyncRunning(deps.db, tenantId, source);
-        const from = state.watermark ? new Date(state.watermark.getTime() - RELIST_OVERLAP_MS) : lookbackStart();
+        const overlapMs = source === 'phone' ? phoneRelistMs(tenant) : RELIST_OVERLAP_MS;
+        const from = state.watermark ? new Date(state.watermark.getTime() - overlapMs) : lookbackStart();
         return { from: from.toISOString() };
       });
     },
@@ -50,16 +61,18 @@ export const createSyncActivities = (deps: ActivityDeps) => {
     },
 
     /** A checkpoint between continue-as-new runs: the sync is still running. */
-    async saveSyncProgress({ tenantId, source }: { tenantId: string; source: MeetingSource }): Promise<void> {
+    async saveSyncProgress({ tenantId, source }: { tenantId: string; source: SyncSource }): Promise<void> {
       await markSyncRunning(deps.db, tenantId, source);
     },
 
     /**
      * Ends a sync whose children were started (not necessarily finished): the watermark moves to the
-     * end of the listing, but never past a meeting with a file still in flight or processing.
+     * end of the listing, but never past a meeting with a file still in flight or processing. Zoom
+     * Phone lists a recording only once it is ready, and a call's waiting recordings are taken from
+     * the database by every sync, so nothing holds a phone watermark back.
      */
-    async endSync(input: { tenantId: string; source: MeetingSource; listedUntil: string; usersNotListed: number; userErrors: UserListingError[] }): Promise<{ watermark: string }> {
-      const open = await earliestOpenMeetingStart(deps.db, input.tenantId, input.source);
+    async endSync(input: { tenantId: string; source: SyncSource; listedUntil: string; usersNotListed: number; userErrors: UserListingError[] }): Promise<{ watermark: string }> {
+      const open = input.source === 'phone' ? null : await earliestOpenMeetingStart(deps.db, input.tenantId, input.source);
       const listedUntil = new Date(input.listedUntil);
       const watermark = open && open < listedUntil ? open : listedUntil;
       const error = input.usersNotListed === 0 ? undefined
@@ -75,7 +88,7 @@ export const createSyncActivities = (deps: ActivityDeps) => {
       await markSyncFinished(deps.db, tenantId, source, { watermark: new Date(watermark) });
     },
 
-    async failSync({ tenantId, source, error, errorType }: { tenantId: string; source: MeetingSource; error: string; errorType?: string }): Promise<void> {
+    async failSync({ tenantId, source, error, errorType }: { tenantId: string; source: SyncSource; error: string; errorType?: string }): Promise<void> {
       // Zoom refused the tenant's credentials: ops see it as the tenant's authorization status.
       const unauthorized = errorType === 'ZoomAuthError';
       await markSyncFailed(deps.db, tenantId, source, { error, ...(unauthorized ? { authorizationStatus: 'unauthorized' as const } : {}) });

@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { getListedMeeting } from '../db/queries/listed-meetings.js';
@@ -7,7 +7,8 @@ import { listMediaFiles, reopenFailedFile } from '../db/queries/media-files.js';
 import { getTenant } from '../db/queries/tenants.js';
 import { MEDIA_FILE_STATES } from '../db/schema/media-files.js';
 import type { ingestMeeting } from '../workflows/ingest-meeting.js';
-import { ingestStartOptions } from './ingest-start.js';
+import type { ingestPhoneCall } from '../workflows/ingest-phone-call.js';
+import { ingestStartOptions, phoneIngestStartOptions } from './ingest-start.js';
 
 // Support's view of a tenant's files (`GET /api/tenants/:tenant/files?state=failed`) and the way
 // back from a failed file (`POST .../files/:fileId/retry`): the file is reopened and its meeting's
@@ -54,18 +55,26 @@ export function registerFileRoutes(api: FastifyInstance, deps: { db: Database; t
     if (!tenant) return reply.code(404).send({ error: `unknown tenant '${tenantId}'` });
     const file = await reopenFailedFile(deps.db, tenant.id, fileId);
     if (!file) return reply.code(409).send({ error: `tenant '${tenant.id}' has no failed file '${fileId}' (only failed files are retried)` });
+    if (file.sourcePlatform === 'Zoom Phone') {
+      const options = phoneIngestStartOptions({ tenantId: tenant.id, callId: file.platformCallId, trigger: 'recovery' }, deps.temporal.taskQueue);
+      return startRetry(reply, fileId, options.workflowId, deps.temporal.client.workflow.start<typeof ingestPhoneCall>('ingestPhoneCall', options));
+    }
     const meeting = await getListedMeeting(deps.db, tenant.id, file.platformCallId);
     // Reopened: the next sync of its source takes it even when the meeting is unknown here.
     if (!meeting) return reply.code(202).send({ status: 'reopened', zoomFileId: fileId, note: 'its meeting was not listed by a sync; the next sync takes it' });
     const { source, ...ref } = meeting;
     const options = ingestStartOptions({ tenantId: tenant.id, source, meeting: ref, trigger: 'recovery' }, deps.temporal.taskQueue);
-    try {
-      await deps.temporal.client.workflow.start<typeof ingestMeeting>('ingestMeeting', options);
-      return reply.code(202).send({ status: 'started', zoomFileId: fileId, workflowId: options.workflowId });
-    } catch (err) {
-      // The meeting's ingest is running: the file is pending again, so the next sync's child takes it.
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return reply.code(202).send({ status: 'reopened', zoomFileId: fileId, workflowId: options.workflowId });
-      throw err;
-    }
+    return startRetry(reply, fileId, options.workflowId, deps.temporal.client.workflow.start<typeof ingestMeeting>('ingestMeeting', options));
   });
+}
+
+async function startRetry(reply: FastifyReply, fileId: string, workflowId: string, start: Promise<unknown>) {
+  try {
+    await start;
+    return reply.code(202).send({ status: 'started', zoomFileId: fileId, workflowId });
+  } catch (err) {
+    // The meeting's or call's ingest is running: the file is pending again, so the next sync's child takes it.
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return reply.code(202).send({ status: 'reopened', zoomFileId: fileId, workflowId });
+    throw err;
+  }
 }

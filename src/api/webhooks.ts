@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
@@ -6,9 +6,10 @@ import { getTenant, getTenantCredentials } from '../db/queries/tenants.js';
 import type { IngestMeetingInput, MeetingRef, MeetingSource } from '../ingest/types.js';
 import type { SecretBox } from '../security/secrets.js';
 import type { ingestMeeting } from '../workflows/ingest-meeting.js';
-import { meetingWorkflowId } from '../workflows/ids.js';
 import { urlValidationResponse, verifyWebhook, WebhookReplayGuard } from '../zoom/webhooks.js';
 import { ingestStartOptions } from './ingest-start.js';
+import { PHONE_RECORDING_EVENT, phoneRecordingCompleted } from './phone-webhook.js';
+import { issues, startWithinDeadline } from './webhook-start.js';
 
 // POST /webhooks/zoom/:tenant — Zoom's event deliveries for one tenant. Verified by signature (the
 // tenant's webhook secret token), not by API token. A recording event starts the meeting's ingest
@@ -48,20 +49,6 @@ const meetingObjectSchema = z.object({
   duration: z.number().nonnegative(),
 });
 const recordingEventSchema = z.object({ payload: z.object({ object: meetingObjectSchema }) });
-
-const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
-
-const DEFAULT_START_TIMEOUT_MS = 2_500;
-
-class StartTimeout extends Error {}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StartTimeout()), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
   const guard = new WebhookReplayGuard();
@@ -115,6 +102,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): 
         return fail(400, `event for Zoom account '${accountId}', but tenant '${tenantId}' is account '${credentials.zoomAccountId}': check the webhook URL configured in Zoom`);
       }
 
+      if (event === PHONE_RECORDING_EVENT) return phoneRecordingCompleted(reply, deps, tenant, body);
       const source = RECORDING_EVENTS[event];
       if (!source) return reply.code(200).send({ status: 'ignored' });
       const enabled = source === 'archiving' ? tenant.archivingEnabled : tenant.cloudRecordingsEnabled;
@@ -137,22 +125,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): 
 }
 
 async function startIngest(reply: FastifyReply, deps: WebhookDeps, input: IngestMeetingInput, event: string) {
-  const workflowId = meetingWorkflowId(input.tenantId, input.meeting.uuid);
-  const log = reply.log.child({ tenant: input.tenantId, event, workflowId });
-  const start = deps.temporal.client.workflow.start<typeof ingestMeeting>('ingestMeeting', ingestStartOptions(input, deps.temporal.taskQueue));
-  try {
-    await withDeadline(start, deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
-    log.info('ingest started by webhook');
-    return reply.code(200).send({ status: 'started', workflowId });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return reply.code(200).send({ status: 'already_running', workflowId });
-    if (err instanceof StartTimeout) {
-      // The start may still land; Zoom's retry then finds it running. Either way nothing is lost.
-      start.catch((late: Error) => log.error({ err: late.message }, 'late workflow start failed'));
-      log.error('Temporal did not answer within the webhook deadline');
-      return reply.code(503).send({ error: 'Temporal did not answer in time; Zoom will retry this event' });
-    }
-    log.error({ err: (err as Error).message }, 'could not start the ingest workflow');
-    return reply.code(503).send({ error: `could not start workflow ${workflowId}: ${(err as Error).message}` });
-  }
+  const options = ingestStartOptions(input, deps.temporal.taskQueue);
+  const started = await startWithinDeadline(reply, deps, event, options.workflowId, () => deps.temporal.client.workflow.start<typeof ingestMeeting>('ingestMeeting', options));
+  return reply.code(started.httpStatus).send(started.body);
 }

@@ -42,13 +42,19 @@ export async function startDemoZoom(db: Database, secrets: SecretBox, port: numb
   const simulator = await startSimulator({ seed: DEMO_SEED, port });
   const credentials = simulator.tenants[0]!;
   const truth = await simulator.control.groundTruth(credentials.accountId);
-  const tenant = await upsertTenant(db, secrets, simulatedTenantInput(DEMO_TENANT_ID, 'Demo (simulated Zoom account)', credentials, { pollIntervalSeconds: 60 }));
+  // Meetings and Zoom Phone; extensions (4 digits) and the account's numbers (+1555) are internal.
+  const tenant = await upsertTenant(db, secrets, simulatedTenantInput(DEMO_TENANT_ID, 'Demo (simulated Zoom account)', credentials, {
+    pollIntervalSeconds: 60,
+    phoneEnabled: true,
+    internalNumberPatterns: ['^\\d{4}$', '^\\+1555'],
+  }));
   const users = truth.users.slice(0, -1);
   for (const user of users) {
     await upsertRecordedUser(db, DEMO_TENANT_ID, {
       zoomUserId: user.id,
       email: user.email,
       name: user.display_name,
+      ...(user.phone_extension !== null ? { phoneExtension: String(user.phone_extension) } : {}),
       modality: user.modality,
       individualAudio: user.modality !== 'voice',
     });

@@ -4,6 +4,9 @@
 /** The listings a tenant imports meetings from; each has its own schedule and watermark. */
 export type MeetingSource = 'archiving' | 'cloud_recordings';
 
+/** Every listing a tenant can import from: the meeting sources and Zoom Phone. */
+export type SyncSource = MeetingSource | 'phone';
+
 /** How an ingest was started: by a tenant's schedule, by a Zoom webhook, or by a recovery request. */
 export type IngestTrigger = 'schedule' | 'webhook' | 'recovery';
 
@@ -71,4 +74,34 @@ export interface TenantSyncTotals extends IngestMeetingResult {
   released?: number;
   /** Configured users whose listing failed (see the sync state's last error). */
   usersNotListed?: number;
+}
+
+/** One Zoom Phone call (every leg of it: one call id correlates them) to archive. */
+export interface IngestPhoneCallInput {
+  tenantId: string;
+  /** Zoom's call_id; the call and its recordings are in listed_calls and phone_recordings. */
+  callId: string;
+  trigger: IngestTrigger;
+}
+
+/** A call's archive counts the same things as a meeting's. */
+export type IngestPhoneCallResult = IngestMeetingResult;
+
+export interface PhoneSyncInput {
+  tenantId: string;
+  /** Calls archived at once by this sync (child workflows it waits for). */
+  concurrency?: number;
+  /** How long the sync waits for one call's child before it stops waiting (the child goes on). */
+  childWaitSeconds?: number;
+  /** Carried over continue-as-new: the end of this sync's listing. */
+  listedUntil?: string;
+  /** Carried over continue-as-new: where the next page of calls to archive starts. */
+  cursor?: { startTime: string; callId: string };
+  totals?: PhoneSyncTotals;
+}
+
+export interface PhoneSyncTotals extends IngestMeetingResult {
+  calls: number;
+  /** Children the sync stopped waiting for (still archiving). */
+  released: number;
 }

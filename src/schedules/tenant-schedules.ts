@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
 import type { Database } from '../db/client.js';
 import { listTenants, type Tenant } from '../db/queries/tenants.js';
-import type { MeetingSource, TenantSyncInput } from '../ingest/types.js';
+import type { PhoneSyncInput, SyncSource, TenantSyncInput } from '../ingest/types.js';
 import { syncScheduleId, syncWorkflowId } from '../workflows/ids.js';
 import { ZoomSource, ZoomTenant } from '../workflows/search-attributes.js';
 
@@ -14,7 +14,7 @@ import { ZoomSource, ZoomTenant } from '../workflows/search-attributes.js';
 // processes at once (`tenants apply`, every worker and API replica at start, `schedules sync`):
 // a create that loses the race becomes an update, and an update writes the same content.
 
-const MEETING_SOURCES: MeetingSource[] = ['archiving', 'cloud_recordings'];
+const SOURCES: SyncSource[] = ['archiving', 'cloud_recordings', 'phone'];
 
 export interface ScheduleSettings {
   taskQueue: string;
@@ -33,22 +33,23 @@ export interface ScheduleChanges {
 
 const noChanges = (): ScheduleChanges => ({ created: [], updated: [], deleted: [], unchanged: [] });
 
-const enabledSources = (tenant: Tenant): MeetingSource[] =>
-  MEETING_SOURCES.filter((s) => (s === 'archiving' ? tenant.archivingEnabled : tenant.cloudRecordingsEnabled));
+const enabledSources = (tenant: Tenant): SyncSource[] =>
+  SOURCES.filter((s) => ({ archiving: tenant.archivingEnabled, cloud_recordings: tenant.cloudRecordingsEnabled, phone: tenant.phoneEnabled })[s]);
 
 /** `sync:<tenant>:<source>` → its parts, for schedules this module made. */
-function parseScheduleId(scheduleId: string): { tenantId: string; source: MeetingSource } | undefined {
+function parseScheduleId(scheduleId: string): { tenantId: string; source: SyncSource } | undefined {
   const [kind, tenantId, source, ...rest] = scheduleId.split(':');
-  if (kind !== 'sync' || !tenantId || rest.length > 0 || !MEETING_SOURCES.includes(source as MeetingSource)) return undefined;
-  return { tenantId, source: source as MeetingSource };
+  if (kind !== 'sync' || !tenantId || rest.length > 0 || !SOURCES.includes(source as SyncSource)) return undefined;
+  return { tenantId, source: source as SyncSource };
 }
 
 // The schedule's own memo cannot be updated, so the fingerprint of the configuration a schedule
 // was made from travels in its action's memo: a schedule whose fingerprint matches is left alone.
 const FINGERPRINT_MEMO_KEY = 'scheduleConfig';
 
-function scheduleOf(tenant: Tenant, source: MeetingSource, settings: ScheduleSettings): { spec: ScheduleSpec; action: ScheduleOptionsAction; policies: NonNullable<ScheduleOptions['policies']> } {
-  const input: TenantSyncInput = { tenantId: tenant.id, source };
+function scheduleOf(tenant: Tenant, source: SyncSource, settings: ScheduleSettings): { spec: ScheduleSpec; action: ScheduleOptionsAction; policies: NonNullable<ScheduleOptions['policies']> } {
+  // Zoom Phone has its own sync workflow; the meeting sources share tenantSync.
+  const input: TenantSyncInput | PhoneSyncInput = source === 'phone' ? { tenantId: tenant.id } : { tenantId: tenant.id, source };
   const spec: ScheduleSpec = {
     intervals: [{ every: `${tenant.pollIntervalSeconds}s` }],
     jitter: `${settings.jitterSeconds ?? Math.min(30, Math.floor(tenant.pollIntervalSeconds / 10))}s`,
@@ -60,7 +61,7 @@ function scheduleOf(tenant: Tenant, source: MeetingSource, settings: ScheduleSet
   };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'tenantSync',
+    workflowType: source === 'phone' ? 'phoneSync' : 'tenantSync',
     // Temporal appends the scheduled time: `sync:<tenant>:<source>-<time>`.
     workflowId: syncWorkflowId(tenant.id, source),
     taskQueue: settings.taskQueue,
@@ -85,7 +86,7 @@ function scheduleOf(tenant: Tenant, source: MeetingSource, settings: ScheduleSet
 export async function applyTenantSchedules(client: Client, tenant: Tenant, settings: ScheduleSettings): Promise<ScheduleChanges> {
   const changes = noChanges();
   const wanted = enabledSources(tenant);
-  for (const source of MEETING_SOURCES) {
+  for (const source of SOURCES) {
     const scheduleId = syncScheduleId(tenant.id, source);
     if (!wanted.includes(source)) {
       if (await deleteSchedule(client, scheduleId)) changes.deleted.push(scheduleId);

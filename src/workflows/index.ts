@@ -1,3 +1,5 @@
 // Every workflow the worker runs is exported from here; the worker bundles this file.
 export { tenantSync } from './tenant-sync.js';
 export { ingestMeeting } from './ingest-meeting.js';
+export { phoneSync } from './phone-sync.js';
+export { ingestPhoneCall } from './ingest-phone-call.js';

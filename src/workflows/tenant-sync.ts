@@ -1,5 +1,4 @@
 import {
-  ChildWorkflowFailure,
   ContinueAsNew,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
@@ -14,7 +13,8 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createDeleteAfterArchiveActivities } from '../activities/delete-after-archive.js';
 import type { createSyncActivities } from '../activities/sync.js';
-import type { IngestMeetingResult, MeetingRef, TenantSyncInput, TenantSyncTotals } from '../ingest/types.js';
+import type { MeetingRef, TenantSyncInput, TenantSyncTotals } from '../ingest/types.js';
+import { addChildResult } from './child-results.js';
 import { describeFailure } from './describe-failure.js';
 import { ingestMeeting } from './ingest-meeting.js';
 import { meetingWorkflowId } from './ids.js';
@@ -128,24 +128,5 @@ async function archiveMeeting(input: TenantSyncInput, meeting: MeetingRef, waitM
     throw err;
   }
   totals.meetings += 1;
-  let outcome: IngestMeetingResult | undefined;
-  let ended = false;
-  void child.result().then(
-    (result) => { outcome = result; ended = true; },
-    (err: unknown) => {
-      if (!(err instanceof ChildWorkflowFailure)) throw err;
-      ended = true;
-    },
-  );
-  if (!(await condition(() => ended, waitMs))) {
-    totals.released = (totals.released ?? 0) + 1;
-    return;
-  }
-  if (!outcome) return;
-  totals.stored += outcome.stored;
-  totals.alreadyStored += outcome.alreadyStored;
-  totals.processing += outcome.processing;
-  totals.failed += outcome.failed;
-  totals.bytes += outcome.bytes;
-  totals.cdrs += outcome.cdrs;
+  await addChildResult(child, waitMs, totals);
 }

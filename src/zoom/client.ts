@@ -14,6 +14,7 @@ import { RateLimiter, systemClock, type Clock, type Pacer } from './rate-limiter
 import {
   archiveFilesPageSchema,
   archiveMeetingSchema,
+  callElementSchema,
   callHistoryDetailSchema,
   callHistoryPageSchema,
   dashboardMeetingsPageSchema,
@@ -26,6 +27,7 @@ import {
   userRecordingsPageSchema,
   usersPageSchema,
   type ArchiveMeeting,
+  type CallElement,
   type CallHistory,
   type CallHistoryDetail,
   type DashboardMeeting,
@@ -38,7 +40,7 @@ import {
 } from './schemas.js';
 import { UsageCounters } from './usage.js';
 import { urlValidationResponse, verifyWebhook, type VerifyWebhookInput, type WebhookVerification } from './webhooks.js';
-import { ARCHIVE_WINDOW_MS, dateWindows, formatDateTime, timeWindows } from './windows.js';
+import { ARCHIVE_WINDOW_MS, PHONE_WINDOW_MS, dateWindows, formatDateTime, timeWindows } from './windows.js';
 
 export interface ZoomClientDeps {
   /** HTTP dispatcher (default: a keep-alive Agent, or a ProxyAgent when `proxyUrl` is set). */
@@ -218,17 +220,27 @@ export class ZoomClient {
     );
   }
 
-  /** Account call recordings (Zoom Phone) in ≤ one-month windows. */
-  listPhoneRecordings(range: DateRange & { ownerType?: 'user' | 'callQueue' | 'commonArea'; queryDateType?: 'start_time' | 'end_time'; pageSize?: number }): Listing<PhoneRecording> {
+  /**
+   * Account call recordings (Zoom Phone, medium) between two instants, in windows of at most
+   * PHONE_WINDOW_MS (Zoom: "within a month"). Zoom quirk: phone queries take date-times, so a sync
+   * lists exactly from its watermark rather than whole days.
+   */
+  listPhoneRecordings(range: { from: Date; to: Date; ownerType?: 'user' | 'callQueue' | 'commonArea'; queryDateType?: 'start_time' | 'end_time'; pageSize?: number }): Listing<PhoneRecording> {
     return this.list(
       { path: '/phone/recordings', family: 'phone', category: 'medium', schema: phoneRecordingsPageSchema, items: (p) => p.recordings, keyOf: (r) => r.id },
-      dateWindows(range.from, range.to, { span: 'month', overlapDays: range.overlapDays ?? 0 }).map((w) => ({
-        ...w,
+      timeWindows(range.from, range.to, { maxMs: PHONE_WINDOW_MS }).map((w) => ({
+        from: formatDateTime(w.from),
+        to: formatDateTime(w.to),
         owner_type: range.ownerType,
         query_date_type: range.queryDateType,
         page_size: range.pageSize ?? MAX_PAGE,
       })),
     );
+  }
+
+  /** Deletes one call recording (Zoom keeps it in the phone recycle bin for a while). */
+  async deletePhoneRecording(recordingId: string): Promise<void> {
+    await this.http.call({ method: 'DELETE', path: `/phone/recordings/${encodeURIComponent(recordingId)}`, family: 'phone', category: 'light' });
   }
 
   /**
@@ -250,6 +262,11 @@ export class ZoomClient {
   /** One call with its legs (`call_path`), for participants and direction of phone CDRs. */
   async getPhoneCallHistory(callHistoryUuid: string): Promise<CallHistoryDetail> {
     return this.get(`/phone/call_history/${encodeURIComponent(callHistoryUuid)}`, 'phone', 'light', callHistoryDetailSchema);
+  }
+
+  /** One leg of a call (light): the way from a recording's call_element_id to its call's history uuid. */
+  async getPhoneCallElement(callElementId: string): Promise<CallElement> {
+    return this.get(`/phone/call_element/${encodeURIComponent(callElementId)}`, 'phone', 'light', callElementSchema);
   }
 
   /** Streams one recording file; see DownloadRequest. */

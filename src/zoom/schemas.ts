@@ -169,6 +169,7 @@ export const pastMeetingParticipantSchema = z.looseObject({
 });
 export const pastMeetingParticipantsPageSchema = z.looseObject({ ...pageFields, participants: z.array(pastMeetingParticipantSchema) });
 
+const phoneAgentSchema = z.looseObject({ name: optStr, extension_number: z.union([z.number(), z.string()]).optional() });
 const phoneOwnerSchema = z.looseObject({ type: optStr, id: optStr, name: optStr, extension_number: z.union([z.number(), z.string()]).optional() });
 export const phoneRecordingSchema = z.looseObject({
   id: str,
@@ -189,9 +190,30 @@ export const phoneRecordingSchema = z.looseObject({
   download_url: str,
   recording_type: optStr,
   owner: phoneOwnerSchema.optional(),
+  // A call queue's recording: the agent who answered (inbound) or placed (outbound) the call.
+  accepted_by: phoneAgentSchema.optional(),
+  outgoing_by: phoneAgentSchema.optional(),
+  // phone.recording_completed only: the recording's user.
+  user_id: optStr,
   meeting_uuid: optStr,
 });
 export const phoneRecordingsPageSchema = z.looseObject({ ...pageFields, from: optStr, to: optStr, recordings: z.array(phoneRecordingSchema) });
+
+// The two parties of a call or of one of its legs: internal ones carry ext id, extension and email.
+const legPartyFields = {
+  caller_ext_id: optStr,
+  caller_ext_number: optStr,
+  caller_did_number: optStr,
+  caller_name: optStr,
+  caller_email: optStr,
+  caller_ext_type: optStr,
+  callee_ext_id: optStr,
+  callee_ext_number: optStr,
+  callee_did_number: optStr,
+  callee_name: optStr,
+  callee_email: optStr,
+  callee_ext_type: optStr,
+};
 
 export const callHistorySchema = z.looseObject({
   call_history_uuid: str,
@@ -205,30 +227,26 @@ export const callHistorySchema = z.looseObject({
   call_type: optStr,
   call_result: optStr,
   recording_status: optStr,
-  caller_ext_id: optStr,
-  caller_ext_number: optStr,
-  caller_did_number: optStr,
-  caller_name: optStr,
-  caller_email: optStr,
-  caller_ext_type: optStr,
-  callee_ext_id: optStr,
-  callee_ext_number: optStr,
-  callee_did_number: optStr,
-  callee_name: optStr,
-  callee_email: optStr,
-  callee_ext_type: optStr,
+  ...legPartyFields,
 });
 // Zoom quirk: `call_logs` in this response is a deprecated duplicate; only `call_history` is read.
 export const callHistoryPageSchema = z.looseObject({ ...pageFields, from: optStr, to: optStr, call_history: z.array(callHistorySchema).default([]) });
 
 const callPathSchema = z.looseObject({
+  ...legPartyFields,
+  start_time: optStr,
+  answer_time: optStr,
+  end_time: optStr,
   event: optStr,
   result: optStr,
   result_reason: optStr,
   recording_id: optStr,
   recording_type: optStr,
+  voicemail_id: optStr,
   segment: z.number().optional(),
 });
+/** One leg of a call (GET /phone/call_element/{id}): names the call's history uuid. */
+export const callElementSchema = callPathSchema.extend({ call_element_id: str, call_history_uuid: str, call_id: str, direction: optStr });
 export const callHistoryDetailSchema = callHistorySchema.extend({
   call_path: z.array(callPathSchema).default([]),
   call_elements: z.array(callPathSchema).optional(),
@@ -247,6 +265,8 @@ export type PastMeetingParticipant = z.infer<typeof pastMeetingParticipantSchema
 export type PhoneRecording = z.infer<typeof phoneRecordingSchema>;
 export type CallHistory = z.infer<typeof callHistorySchema>;
 export type CallHistoryDetail = z.infer<typeof callHistoryDetailSchema>;
+export type CallPathLeg = z.infer<typeof callPathSchema>;
+export type CallElement = z.infer<typeof callElementSchema>;
 
 /** Validates a response body; the error names the endpoint and the first wrong fields. */
 export function parseResponse<S extends z.ZodType>(schema: S, body: unknown, ctx: { tenant: string; endpoint: string; httpStatus?: number }): z.output<S> {

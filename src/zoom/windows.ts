@@ -85,3 +85,9 @@ export function timeWindows(from: Date, to: Date, options: TimeWindowOptions): T
 
 /** The archive list accepts at most seven days between `from` and `to` (REFERENCE §3.2). */
 export const ARCHIVE_WINDOW_MS = 7 * DAY_MS;
+
+/**
+ * Zoom Phone lists accept "at most one month" between `from` and `to`; 28 days is within any
+ * month, so a window never depends on which month it starts in.
+ */
+export const PHONE_WINDOW_MS = 28 * DAY_MS;

@@ -134,8 +134,8 @@ describe.each(backends)('database on %s', (_name, makeBackend) => {
     // The schema as migrated, ahead of the workflows: reconciliation_runs, recovery_requests and
     // recovery_items have no workflow writing them yet (see the storage-layer-only test below).
     expect(names.map((r) => r.table_name)).toEqual([
-      'api_daily_quotas', 'api_pacing', 'api_usage', 'conversations', 'listed_meetings', 'media_files', 'meeting_people', 'reconciliation_runs',
-      'recorded_users', 'recovery_items', 'recovery_requests', 'sync_states', 'tenants', 'user_listing_states',
+      'api_daily_quotas', 'api_pacing', 'api_usage', 'conversations', 'listed_calls', 'listed_meetings', 'media_files', 'meeting_people',
+      'phone_recordings', 'reconciliation_runs', 'recorded_users', 'recovery_items', 'recovery_requests', 'sync_states', 'tenants', 'user_listing_states',
     ]);
     await opened.close();
     opened = await backend.open();

@@ -5,6 +5,9 @@ import { conversations, mediaFiles } from '../schema/index.js';
 export interface ArchiveSummary {
   /** Conversations (meetings and calls) with at least one CDR. */
   conversations: number;
+  /** Of those, meetings and Zoom Phone calls. */
+  meetings: number;
+  calls: number;
   cdrs: number;
   filesStored: number;
   bytesStored: number;
@@ -18,7 +21,12 @@ export interface ArchiveSummary {
 /** What the archive holds for a tenant: the start-up summary and the status API. */
 export async function archiveSummary(db: Database, tenantId: string): Promise<ArchiveSummary> {
   const [cdrs] = await db
-    .select({ cdrs: sql<number>`count(*)::int`, conversations: sql<number>`count(distinct ${conversations.platformCallId})::int` })
+    .select({
+      cdrs: sql<number>`count(*)::int`,
+      conversations: sql<number>`count(distinct (${conversations.sourcePlatform}, ${conversations.platformCallId}))::int`,
+      meetings: sql<number>`count(distinct ${conversations.platformCallId}) filter (where ${conversations.sourcePlatform} = 'Zoom Meeting')::int`,
+      calls: sql<number>`count(distinct ${conversations.platformCallId}) filter (where ${conversations.sourcePlatform} = 'Zoom Phone')::int`,
+    })
     .from(conversations)
     .where(eq(conversations.tenantId, tenantId));
   const [files] = await db
@@ -33,6 +41,8 @@ export async function archiveSummary(db: Database, tenantId: string): Promise<Ar
     .where(and(eq(mediaFiles.tenantId, tenantId)));
   return {
     conversations: cdrs?.conversations ?? 0,
+    meetings: cdrs?.meetings ?? 0,
+    calls: cdrs?.calls ?? 0,
     cdrs: cdrs?.cdrs ?? 0,
     filesStored: files?.stored ?? 0,
     bytesStored: Number(files?.bytes ?? 0),

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import { mediaFiles, type MediaFileState, type SkipReason } from '../schema/index.js';
+import { mediaFiles, type MediaFileState, type SkipReason, type SourcePlatform } from '../schema/index.js';
 import { forTenant } from './upsert.js';
 
 export type MediaFile = typeof mediaFiles.$inferSelect;
@@ -107,29 +107,31 @@ export async function trackListedFiles(db: Database, tenantId: string, meetingUu
 const FILES_PER_STATEMENT = 1000;
 
 /**
- * `trackListedFiles` for many meetings in a few statements (a listing of thousands of meetings
+ * `trackListedFiles` for many meetings (or phone calls: `sourcePlatform`, with the call id as the
+ * meeting's) in a few statements (a listing of thousands of meetings
  * costs a handful of round trips). A file listed twice in the batch is written once.
  */
 export async function trackListedFilesOfMeetings(
   db: Database,
   tenantId: string,
   meetings: readonly { meetingUuid: string; files: readonly ListedFileInput[] }[],
+  sourcePlatform: SourcePlatform = 'Zoom Meeting',
 ): Promise<void> {
   // One statement cannot update the same row twice: the last listing of a file wins, as it would one by one.
   const byId = new Map<string, ListedFileInput & { meetingUuid: string }>();
   for (const m of meetings) for (const f of m.files) byId.set(f.zoomFileId, { ...f, meetingUuid: m.meetingUuid });
   const all = [...byId.values()];
-  for (let i = 0; i < all.length; i += FILES_PER_STATEMENT) await insertListedFiles(db, tenantId, all.slice(i, i + FILES_PER_STATEMENT));
+  for (let i = 0; i < all.length; i += FILES_PER_STATEMENT) await insertListedFiles(db, tenantId, sourcePlatform, all.slice(i, i + FILES_PER_STATEMENT));
 }
 
-async function insertListedFiles(db: Database, tenantId: string, files: readonly (ListedFileInput & { meetingUuid: string })[]): Promise<void> {
+async function insertListedFiles(db: Database, tenantId: string, sourcePlatform: SourcePlatform, files: readonly (ListedFileInput & { meetingUuid: string })[]): Promise<void> {
   if (files.length === 0) return;
   await forTenant(
     tenantId,
     db
       .insert(mediaFiles)
       .values(files.map(({ failure, meetingUuid, ...f }) => ({
-        ...f, tenantId, sourcePlatform: 'Zoom Meeting' as const, platformCallId: meetingUuid,
+        ...f, tenantId, sourcePlatform, platformCallId: meetingUuid,
         ...(f.skipReason ? { state: 'skipped' as const } : failure ? { state: 'failed' as const, lastError: failure } : {}),
       })))
       .onConflictDoUpdate({

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../client.js';
 import { DuplicateRecordedUserError } from '../errors.js';
@@ -62,25 +62,40 @@ export async function listRecordedUsers(db: Database, tenantId: string, filter: 
 }
 
 /**
- * The tenant's recorded users among one meeting's people (Zoom user ids and emails, matched
- * case-insensitively), instead of every user of a tenant that may have thousands.
+ * The tenant's recorded users among one meeting's or call's people (Zoom user ids, emails matched
+ * case-insensitively, phone extensions), instead of every user of a tenant that may have thousands.
  */
 export async function findRecordedUsers(
   db: Database,
   tenantId: string,
-  who: { zoomUserIds?: readonly string[]; emails?: readonly string[] },
+  who: { zoomUserIds?: readonly string[]; emails?: readonly string[]; extensions?: readonly string[] },
   filter: { enabledOnly?: boolean } = {},
 ): Promise<RecordedUser[]> {
   const ids = [...new Set(who.zoomUserIds ?? [])].filter((id) => id !== '');
   const emails = [...new Set((who.emails ?? []).map((e) => e.toLowerCase()))].filter((e) => e !== '');
-  if (ids.length === 0 && emails.length === 0) return [];
+  const extensions = [...new Set(who.extensions ?? [])].filter((e) => e !== '');
+  if (ids.length === 0 && emails.length === 0 && extensions.length === 0) return [];
   return db
     .select()
     .from(recordedUsers)
     .where(and(
       eq(recordedUsers.tenantId, tenantId),
       filter.enabledOnly ? eq(recordedUsers.enabled, true) : undefined,
-      or(ids.length > 0 ? inArray(recordedUsers.zoomUserId, ids) : undefined, emails.length > 0 ? inArray(sql`lower(${recordedUsers.email})`, emails) : undefined),
+      or(
+        ids.length > 0 ? inArray(recordedUsers.zoomUserId, ids) : undefined,
+        emails.length > 0 ? inArray(sql`lower(${recordedUsers.email})`, emails) : undefined,
+        extensions.length > 0 ? inArray(recordedUsers.phoneExtension, extensions) : undefined,
+      ),
     ))
     .orderBy(asc(recordedUsers.email));
+}
+
+/** Whether some enabled user has no phone extension configured (they are then only recognised on a call's legs). */
+export async function hasRecordedUserWithoutExtension(db: Database, tenantId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ one: sql`1` })
+    .from(recordedUsers)
+    .where(and(eq(recordedUsers.tenantId, tenantId), eq(recordedUsers.enabled, true), isNull(recordedUsers.phoneExtension)))
+    .limit(1);
+  return row !== undefined;
 }

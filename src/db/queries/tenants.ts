@@ -21,6 +21,7 @@ export const tenantOptionsShape = {
   fileRetryHours: z.number().positive().max(168).optional(),
   deleteGraceHours: z.number().min(0).max(24 * 30).optional(),
   deleteDryRun: z.boolean().optional(),
+  phoneRelistHours: z.number().min(0).max(24 * 30).optional(),
 };
 
 export const tenantInputSchema = z.object({

@@ -7,3 +7,4 @@ export * from './reconciliation.js';
 export * from './meetings.js';
 export * from './rate-limits.js';
 export * from './meeting-people.js';
+export * from './phone-calls.js';

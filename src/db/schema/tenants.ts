@@ -20,6 +20,8 @@ export interface TenantOptions {
   deleteGraceHours?: number;
   /** Delete-after-archive only logs what it would trash. */
   deleteDryRun?: boolean;
+  /** How far before its watermark each Zoom Phone sync lists again, for recordings Zoom lists late (default 24). */
+  phoneRelistHours?: number;
 }
 
 /** A tenant slug: also the first segment of every storage key, so it must be path-safe. */
