@@ -5,7 +5,8 @@
  *
  * - `archive`: 1,000 meetings with three files each on loopback. Figures: meetings and MiB per
  *   minute, Zoom API calls per meeting (against one metadata call per meeting plus the minimal
- *   listing) and list calls (against ceil(rows/300) per user-window).
+ *   listing) and list calls (against ceil(rows/300) per user-window); then the phone half
+ *   (phone-archive.ts): 1,000 calls with one recording each.
  * - `versus-reference`: 300 meetings with three files each, a 10 MiB video among them (Zoom
  *   estimates 20 MB an hour for screen sharing and 200 MB for video: a 30-minute meeting's is
  *   10 MB at the least), under each network profile. The archiver (with the production settings)
@@ -38,6 +39,7 @@ import { syncWorkflowId } from '../src/workflows/ids.js';
 import { dateWindows } from '../src/zoom/windows.js';
 import { envNumber, withBenchDatabase } from './bench-env.js';
 import { figure, type BenchFigure } from './figures.js';
+import { runPhoneArchiveBench } from './phone-archive.js';
 import { referenceLoop } from './reference-loop.js';
 
 const MIB = 1024 * 1024;
@@ -251,7 +253,8 @@ export async function runArchiveBench(): Promise<BenchFigure[]> {
   try {
     const tenant = await addBenchMeetings(sim, size);
     // Throughput of a sync that archives everything: it waits for every child.
-    const run = await archiveTenant(sim, tenant, { dev, workflowBundle: await bundle(), tenantId: 'bench', sync: { childWaitSeconds: 3600 } });
+    const workflowBundle = await bundle();
+    const run = await archiveTenant(sim, tenant, { dev, workflowBundle, tenantId: 'bench', sync: { childWaitSeconds: 3600 } });
     const minutes = run.seconds / 60;
     const { counters } = run;
     const apiCalls = Object.entries(counters.tenantEndpoints[tenant.account.accountId] ?? {})
@@ -276,6 +279,7 @@ export async function runArchiveBench(): Promise<BenchFigure[]> {
       figure('archive.api_calls_per_meeting', apiCalls / size.meetings, 'calls', 1 + listBaseline / size.meetings,
         `${apiCalls} Zoom API calls (OAuth not counted): ${listCalls} list, ${apiCalls - listCalls} others; baseline one metadata call per meeting + minimal listing`),
       figure('archive.list_calls', listCalls, 'calls', listBaseline, `ceil(rows/300) per user and month window of ${from}..${to}`),
+      ...await runPhoneArchiveBench(dev, workflowBundle),
     ];
   } finally {
     await sim.close();

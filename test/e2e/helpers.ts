@@ -9,7 +9,7 @@ import { listMediaFiles, type MediaFile } from '../../src/db/queries/media-files
 import { upsertRecordedUser, type RecordedUserInput } from '../../src/db/queries/recorded-users.js';
 import { upsertTenant, type TenantInput } from '../../src/db/queries/tenants.js';
 import { simulatedTenantInput } from '../../src/demo/demo-tenant.js';
-import type { TenantSyncInput, TenantSyncTotals } from '../../src/ingest/types.js';
+import type { PhoneSyncInput, PhoneSyncTotals, TenantSyncInput, TenantSyncTotals } from '../../src/ingest/types.js';
 import { createSecretBox, type SecretBox } from '../../src/security/secrets.js';
 import type { GroundTruth, GroundTruthFile, GroundTruthMeeting, RunningSimulator, SimTenantCredentials } from '../../src/simulator/index.js';
 import { S3MediaStore } from '../../src/storage/s3-media-store.js';
@@ -67,6 +67,8 @@ export interface ConfiguredUser {
   index: number;
   modality: RecordedUserInput['modality'];
   individualAudio: boolean;
+  /** Configure the user's Zoom Phone extension (as the simulator gave it). */
+  phoneExtension?: boolean;
 }
 
 export interface E2eTenant {
@@ -95,7 +97,10 @@ export async function registerTenant(
   for (const c of options.configure) {
     const user = truth.users[c.index];
     if (!user) throw new Error(`the simulated account has no user #${c.index}`);
-    const input = { zoomUserId: user.id, email: user.email, name: user.display_name, modality: c.modality, individualAudio: c.individualAudio };
+    const input: RecordedUserInput = {
+      zoomUserId: user.id, email: user.email, name: user.display_name, modality: c.modality, individualAudio: c.individualAudio,
+      ...(c.phoneExtension && user.phone_extension !== null ? { phoneExtension: String(user.phone_extension) } : {}),
+    };
     await upsertRecordedUser(world.database.db, tenantId, input);
     users.push(input);
   }
@@ -112,6 +117,16 @@ export async function runSync(world: E2eWorld, tenantId: string, workflowId?: st
     args: [{ tenantId, source, childWaitSeconds: 600, ...input }],
     taskQueue: world.temporal.taskQueue,
     workflowId: workflowId ?? `${syncWorkflowId(tenantId, source)}:${uniqueSuffix()}`,
+    workflowExecutionTimeout: '2 minutes',
+  });
+}
+
+/** Runs one `phoneSync` to completion, as the schedule `sync:<tenant>:phone` would. */
+export async function runPhoneSync(world: E2eWorld, tenantId: string, input: Partial<PhoneSyncInput> = {}): Promise<PhoneSyncTotals> {
+  return world.temporal.client.workflow.execute('phoneSync', {
+    args: [{ tenantId, childWaitSeconds: 600, ...input }],
+    taskQueue: world.temporal.taskQueue,
+    workflowId: `${syncWorkflowId(tenantId, 'phone')}:${uniqueSuffix()}`,
     workflowExecutionTimeout: '2 minutes',
   });
 }

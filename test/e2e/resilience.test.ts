@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroundTruthFile, GroundTruthMeeting } from '../../src/simulator/index.js';
-import { meetingWorkflowId, syncWorkflowId } from '../../src/workflows/ids.js';
+import { meetingWorkflowId, phoneCallWorkflowId, syncWorkflowId } from '../../src/workflows/ids.js';
 import type { IngestMeetingResult, TenantSyncTotals } from '../../src/ingest/types.js';
 import {
   TENANT_ID, allObjectKeys, cdrRows, mediaFileRows, meetingRefOf, recordedUsersOf, spawnWorkerProcess,
@@ -112,6 +112,73 @@ describe('a worker killed with SIGKILL in the middle of a large download', () =>
     const counters = await sim.control.getCounters();
     expect(counters.downloads).toEqual({ requests: 1, bytes: size - resumedFrom });
     console.log(`[resilience] worker killed after ${bytesAtKill} heartbeated bytes of ${size}; a new worker resumed from byte ${resumedFrom} and finished the file`);
+
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 150_000);
+});
+
+describe('a worker killed with SIGKILL in the middle of a phone recording\'s download', () => {
+  let world: ResilienceWorld;
+  const processes: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    world = await startResilienceWorld('kill-phone', {
+      seed: 62,
+      tenants: [{ users: 2, inactiveUsers: 0, meetingsPerDay: 0, days: 1, phoneCallsPerDay: 0 }],
+    });
+  });
+
+  afterAll(async () => {
+    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await world?.close();
+  });
+
+  it('finishes on another worker: the MP3 stored once with its SHA-256, one CDR', async () => {
+    const { sim, accountId, temporal } = world;
+    const agent = world.configuredUsers.find((u) => u.status === 'active' && u.phone_extension !== null)!;
+    // An hour-long call: its recording is archived on its own (not with small files).
+    const call = await sim.control.addPhoneCall(accountId, {
+      userId: agent.id, legs: 1, recorded: true, start_time: new Date(Date.now() - 3 * 3600_000).toISOString(), durationSeconds: 3600, recordingFileSize: 24 * MIB,
+    });
+    const rec = call.legs[0]!.recording!;
+    // The first download trickles over a minute: surely in flight when its worker dies.
+    await sim.control.setFileFault(accountId, rec.file.id, 'slow', 60_000);
+
+    const first = await spawnWorkerProcess(world);
+    processes.push(first);
+    const sync = await temporal.client.workflow.start('phoneSync', {
+      taskQueue: temporal.taskQueue,
+      workflowId: `${syncWorkflowId(TENANT_ID, 'phone')}:kill`,
+      args: [{ tenantId: TENANT_ID, childWaitSeconds: 600 }],
+    });
+    const child = temporal.client.workflow.getHandle(phoneCallWorkflowId(TENANT_ID, call.call_id));
+    let bytesAtKill = 0;
+    const deadline = Date.now() + 60_000;
+    while (bytesAtKill === 0) {
+      if (Date.now() > deadline) throw new Error(`no download heartbeat within 60 s; worker output:\n${first.output()}`);
+      const description = await child.describe().catch(() => undefined);
+      const pending = description?.raw.pendingActivities?.find((a) => a.activityType?.name === 'archiveMeetingFile');
+      const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
+      if (payload) bytesAtKill = (JSON.parse(Buffer.from(payload).toString()) as { bytes: number }).bytes;
+      else await sleep(200);
+    }
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    expect(bytesAtKill).toBeLessThan(rec.file.file_size);
+
+    await sim.control.setFileFault(accountId, rec.file.id, null);
+    const second = await spawnWorkerProcess(world);
+    processes.push(second);
+    expect(await sync.result()).toMatchObject({ calls: 1, stored: 1, failed: 0, cdrs: 1 });
+
+    const rows = await mediaFileRows(world);
+    expect(rows.map((r) => [r.zoomFileId, r.state])).toEqual([[rec.id, 'stored']]);
+    expect(await allObjectKeys(world.bucket)).toEqual([rows[0]!.storageKey]);
+    expect(await objectSha256(world, rows[0]!.storageKey)).toEqual({ sha256: rec.file.sha256, size: rec.file.file_size });
+    const cdrs = await cdrRows(world);
+    expect(cdrs.map((c) => [c.platformCallId, c.recordedUserZoomId, c.mediaError])).toEqual([[call.call_id, agent.id, null]]);
+    console.log(`[resilience] phone: worker killed after ${bytesAtKill} of ${rec.file.file_size} bytes; a new worker archived the recording`);
 
     second.child.kill('SIGTERM');
     await second.exited;
