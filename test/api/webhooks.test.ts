@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTenantsFile, parseTenantsFile } from '../../src/config/tenants-file.js';
 import { startSimulator, type RunningSimulator, type SimTenantCredentials } from '../../src/simulator/index.js';
-import { meetingWorkflowId } from '../../src/workflows/ids.js';
+import { meetingWorkflowId, phoneCallWorkflowId } from '../../src/workflows/ids.js';
 import { ZoomMeetingUuid, ZoomSource, ZoomTenant } from '../../src/workflows/search-attributes.js';
 import { signWebhook, verifyWebhook } from '../../src/zoom/webhooks.js';
 import { startTestApi, type TestApi } from './helpers.js';
@@ -13,6 +13,7 @@ import { startTestApi, type TestApi } from './helpers.js';
 // which is what lets a second delivery find it already running.
 
 const TENANT = 'sim-acme';
+const PHONE_TENANT = 'sim-acme-phone';
 /** One instant for the simulator (frozen) and the receiver: signatures and checks agree on any day. */
 const NOW = '2026-03-10T12:00:00.000Z';
 const nowSeconds = Date.parse(NOW) / 1000;
@@ -40,6 +41,12 @@ beforeAll(async () => {
       clientSecret: { env: 'SIM_CLIENT_SECRET' }, webhookSecretToken: { env: 'SIM_WEBHOOK_TOKEN' },
       apiBaseUrl: zoom.apiBaseUrl, oauthTokenUrl: zoom.oauthTokenUrl,
       sources: ['archiving', 'cloud_recordings'],
+    }, {
+      // The same account with Zoom Phone only, and nobody configured.
+      id: PHONE_TENANT, name: 'Simulated Acme phones', accountId: zoom.accountId, clientId: zoom.clientId,
+      clientSecret: { env: 'SIM_CLIENT_SECRET' }, webhookSecretToken: { env: 'SIM_WEBHOOK_TOKEN' },
+      apiBaseUrl: zoom.apiBaseUrl, oauthTokenUrl: zoom.oauthTokenUrl,
+      sources: ['phone'],
     }, {
       id: 'no-token', name: 'No webhook token', accountId: 'x', clientId: 'y', clientSecret: 'z',
     }],
@@ -208,6 +215,22 @@ describe('POST /webhooks/zoom/:tenant', () => {
     const noEvent = await post(JSON.stringify({ payload: {} }));
     expect(noEvent.status).toBe(400);
     expect(noEvent.json.details).toEqual([expect.stringMatching(/^event: /)]);
+  });
+
+  it('phone.recording_completed: ignored without the phone source or a configured user on it; 400 without recordings', async () => {
+    const recording = {
+      id: 'a'.repeat(32), call_id: '7000000000000000001', caller_number: '+14155550100', caller_number_type: 2, callee_number: '1001', callee_number_type: 1,
+      callee_name: 'Someone', direction: 'inbound', duration: 30, download_url: `${zoom.apiBaseUrl}/phone/recording/download/${'a'.repeat(32)}`,
+      date_time: '2026-03-10T11:00:00Z', owner: { type: 'user', id: 'not-configured', extension_number: 1001 },
+    };
+    const event = (object: unknown) => JSON.stringify({ event: 'phone.recording_completed', event_ts: Date.parse(NOW), payload: { account_id: zoom.accountId, object } });
+    expect(await post(event({ recordings: [recording] }))).toEqual({ status: 200, json: { status: 'ignored', reason: `source phone is not enabled for tenant '${TENANT}'` } });
+    const phoneUrl = `/webhooks/zoom/${PHONE_TENANT}`;
+    expect(await post(event({ recordings: [recording] }), { path: phoneUrl })).toEqual({ status: 200, json: { status: 'ignored', reason: 'no recording of a configured user' } });
+    const none = await post(event({}), { path: phoneUrl });
+    expect(none.status).toBe(400);
+    expect(none.json).toEqual({ error: 'phone.recording_completed is missing fields the archiver needs', details: [expect.stringMatching(/^payload\.object\.recordings: /)] });
+    await expect(api.temporal.client.workflow.getHandle(phoneCallWorkflowId(PHONE_TENANT, recording.call_id)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('refuses an event for another Zoom account', async () => {

@@ -119,4 +119,17 @@ describe('schedules follow the database', () => {
     expect(sorted(await syncSchedules(client, db.db, { taskQueue }))).toEqual({ created: [], updated: [], deleted: [ids.acmeArchiving, ids.betaArchiving], unchanged: [ids.acmeCloud] });
     await expect(client.schedule.getHandle('sync:gamma:archiving').describe()).resolves.toBeDefined();
   });
+
+  it('gives Zoom Phone its own schedule, sync:<tenant>:phone, running phoneSync; turning phone off deletes it', async () => {
+    const delta = await upsertTenant(db.db, secrets, tenant('delta', { archivingEnabled: false, phoneEnabled: true, pollIntervalSeconds: 600 }));
+    const changes = await applyTenantSchedules(client, delta, { taskQueue });
+    expect(changes.created).toEqual(['sync:delta:phone']);
+    const phone = await client.schedule.getHandle('sync:delta:phone').describe();
+    expect(phone.action).toMatchObject({ type: 'startWorkflow', workflowType: 'phoneSync', taskQueue, args: [{ tenantId: 'delta' }] });
+    expect(phone.spec.intervals?.[0]?.every).toBe(600_000);
+
+    const off = await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('delta', { archivingEnabled: false, phoneEnabled: false })), { taskQueue });
+    expect(off.deleted).toEqual(['sync:delta:phone']);
+    await expect(client.schedule.getHandle('sync:delta:phone').describe()).rejects.toThrow();
+  });
 });
