@@ -11,6 +11,7 @@ import { loadSecretBox, type SecretBox } from '../security/secrets.js';
 import { parseApiTokens, requireBearerToken } from './auth.js';
 import { connectClient } from '../temporal/connect.js';
 import { prepareNamespace } from '../temporal/prepare-namespace.js';
+import { registerConversationRoutes } from './conversations-routes.js';
 import { registerFileRoutes } from './files-routes.js';
 import { registerWebhookRoutes } from './webhooks.js';
 
@@ -77,6 +78,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
         };
       });
       registerFileRoutes(api, { db: options.db, temporal: options.temporal });
+      registerConversationRoutes(api, { db: options.db });
     },
     { prefix: '/api' },
   );

@@ -49,6 +49,8 @@ export interface ConversationFilter {
   from?: Date;
   /** Started before. */
   to?: Date;
+  limit?: number;
+  offset?: number;
 }
 
 export async function listConversations(db: Database, tenantId: string, filter: ConversationFilter = {}): Promise<Conversation[]> {
@@ -62,5 +64,7 @@ export async function listConversations(db: Database, tenantId: string, filter: 
       filter.from ? gte(conversations.startedAt, filter.from) : undefined,
       filter.to ? lt(conversations.startedAt, filter.to) : undefined,
     ))
-    .orderBy(asc(conversations.startedAt), asc(conversations.recordedUserZoomId));
+    .orderBy(asc(conversations.startedAt), asc(conversations.platformCallId), asc(conversations.recordedUserZoomId))
+    .limit(filter.limit ?? Number.MAX_SAFE_INTEGER)
+    .offset(filter.offset ?? 0);
 }
