@@ -111,7 +111,7 @@ export class SimulatorControl {
     const call = buildPhoneCall(this.ctx(), tenant, this.additionRng(tenant), input);
     tenant.calls.push(call);
     this.state.indexCall(tenant, call);
-    return callTruth(this.state, call, this.state.clock.nowMs());
+    return callTruth(this.state, tenant, call, this.state.clock.nowMs());
   }
 
   /** Finishes processing of the given files (default: all of the account); returns the ids completed. */

@@ -3,6 +3,7 @@ import { mediaKey, mediaSha256 } from './media.js';
 import type { FileFaultKind, FileStatus, SimFile, SimMeeting, SimParticipant, SimPhoneCall, SimTenant, SimUser } from './model.js';
 import { callRecordings, fileStatus, meetingFiles } from './model.js';
 import { completeTime, liveArchiveFiles } from './routes/archive.js';
+import { recordingAgent, recordingSeconds } from './routes/phone.js';
 import { contentType } from './routes/downloads.js';
 import type { SimState } from './state.js';
 
@@ -65,14 +66,25 @@ export interface GroundTruthMeeting {
   files: GroundTruthFile[];
 }
 
+export interface GroundTruthCallParty {
+  name: string;
+  number: string;
+  user_id: string | null;
+  /** 1 an extension of the account, 2 an external number. */
+  number_type: 1 | 2;
+  /** An internal party's email; '' for an external one. */
+  email: string;
+}
+
 export interface GroundTruthCall {
   call_id: string;
   call_history_uuid: string;
   call_log_id: string;
   direction: 'inbound' | 'outbound';
   connect_type: 'internal' | 'external';
-  caller: { name: string; number: string; user_id: string | null };
-  callee: { name: string; number: string; user_id: string | null };
+  result: SimPhoneCall['result'];
+  caller: GroundTruthCallParty;
+  callee: GroundTruthCallParty;
   start_time: string;
   end_time: string;
   duration: number;
@@ -81,10 +93,33 @@ export interface GroundTruthCall {
     call_element_id: string;
     call_log_id: string;
     event: string;
+    result: string;
     owner_user_id: string | null;
+    owner_name: string;
+    owner_extension: number | null;
+    owner_email: string | null;
     start_time: string;
+    answer_time: string | null;
     end_time: string;
-    recording: null | { id: string; recording_type: string; owner_type: string; owner_id: string; file: GroundTruthFile };
+    voicemail_id: string | null;
+    recording: null | {
+      id: string;
+      recording_type: string;
+      owner_type: string;
+      owner_id: string;
+      owner_name: string;
+      owner_extension: number | null;
+      /** As the recordings list renders them (a call queue's recording names its agent). */
+      accepted_by: { name: string; extension_number: string } | null;
+      outgoing_by: { name: string; extension_number: string } | null;
+      date_time: string;
+      end_time: string;
+      /** Seconds, exactly as the recordings list gives `duration`. */
+      duration: number;
+      /** When Zoom starts listing it (a while after its leg ends). */
+      ready_at: string;
+      file: GroundTruthFile;
+    };
   }[];
 }
 
@@ -156,18 +191,32 @@ export async function meetingTruth(state: SimState, tenant: SimTenant, meeting: 
   };
 }
 
-export async function callTruth(state: SimState, call: SimPhoneCall, nowMs: number): Promise<GroundTruthCall> {
+export async function callTruth(state: SimState, tenant: SimTenant, call: SimPhoneCall, nowMs: number): Promise<GroundTruthCall> {
+  const emailOf = (userId: string | null) => (userId ? tenant.users.find((u) => u.id === userId)?.email ?? null : null);
+  const party = (p: SimPhoneCall['caller']): GroundTruthCallParty => ({ name: p.name, number: p.number, user_id: p.user_id, number_type: p.number_type, email: emailOf(p.user_id) ?? '' });
   const legs: GroundTruthCall['legs'] = [];
   for (const leg of call.legs) {
     const r = leg.recording;
+    const agent = r ? recordingAgent(call, leg, r) as { accepted_by?: { name: string; extension_number: string }; outgoing_by?: { name: string; extension_number: string } } : {};
     legs.push({
       call_element_id: leg.call_element_id,
       call_log_id: leg.call_log_id,
       event: leg.event,
+      result: leg.result,
       owner_user_id: leg.owner_user_id,
+      owner_name: leg.owner_name,
+      owner_extension: leg.owner_extension,
+      owner_email: emailOf(leg.owner_user_id),
       start_time: zoomTime(leg.start_time),
+      answer_time: leg.answer_time === null ? null : zoomTime(leg.answer_time),
       end_time: zoomTime(leg.end_time),
-      recording: r ? { id: r.id, recording_type: r.recording_type, owner_type: r.owner_type, owner_id: r.owner_id, file: await fileTruth(state, r.file, nowMs) } : null,
+      voicemail_id: leg.voicemail_id,
+      recording: r ? {
+        id: r.id, recording_type: r.recording_type, owner_type: r.owner_type, owner_id: r.owner_id, owner_name: r.owner_name, owner_extension: r.owner_extension,
+        accepted_by: agent.accepted_by ?? null, outgoing_by: agent.outgoing_by ?? null,
+        date_time: zoomTime(r.date_time), end_time: zoomTime(r.end_time), duration: recordingSeconds(r), ready_at: zoomTime(r.file.readyAtMs),
+        file: await fileTruth(state, r.file, nowMs),
+      } : null,
     });
   }
   return {
@@ -176,8 +225,9 @@ export async function callTruth(state: SimState, call: SimPhoneCall, nowMs: numb
     call_log_id: call.call_log_id,
     direction: call.direction,
     connect_type: call.connect_type,
-    caller: { name: call.caller.name, number: call.caller.number, user_id: call.caller.user_id },
-    callee: { name: call.callee.name, number: call.callee.number, user_id: call.callee.user_id },
+    result: call.result,
+    caller: party(call.caller),
+    callee: party(call.callee),
     start_time: zoomTime(call.start_time),
     end_time: zoomTime(call.end_time),
     duration: Math.round((call.end_time - call.start_time) / 1000),
@@ -192,7 +242,7 @@ export async function groundTruth(state: SimState, accountId: string): Promise<G
   const meetings: GroundTruthMeeting[] = [];
   for (const m of tenant.meetings) meetings.push(await meetingTruth(state, tenant, m, nowMs));
   const calls: GroundTruthCall[] = [];
-  for (const c of tenant.calls) calls.push(await callTruth(state, c, nowMs));
+  for (const c of tenant.calls) calls.push(await callTruth(state, tenant, c, nowMs));
   return {
     accountId,
     plan: tenant.plan,

@@ -125,12 +125,15 @@ export interface SimCallLeg {
   owner_name: string;
   owner_extension: number | null;
   recording: SimPhoneRecording | null;
+  /** A voicemail leg's message id (32 hex); null otherwise. */
+  voicemail_id: string | null;
 }
 
 export interface SimPhoneRecording {
   id: string;
   recording_type: 'OnDemand' | 'Automatic';
-  owner_type: 'user' | 'callQueue';
+  /** Zoom quirk: auto-recorded queue calls are owned by the queue; an auto receptionist's by it. */
+  owner_type: 'user' | 'callQueue' | 'autoReceptionist';
   owner_id: string;
   owner_name: string;
   owner_extension: number | null;

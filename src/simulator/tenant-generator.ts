@@ -46,6 +46,9 @@ export interface TenantSpec {
   multiLegShare?: number;
   /** Recordings owned by a call queue rather than the user (default 0.2). */
   queueOwnedShare?: number;
+  /** Calls nobody answered (missed; default 0.1) and calls that went to voicemail (default 0.05): never recorded. */
+  phoneMissedShare?: number;
+  phoneVoicemailShare?: number;
   /** Compliance archiving enabled (default true). */
   archiving?: boolean;
   /** Multiplies generated media sizes (default 1: about 1 KB per second of video). */
@@ -417,15 +420,27 @@ export interface PhoneCallInput {
   durationSeconds?: number;
   recorded?: boolean;
   legs?: number;
+  /** Zoom user ids of the owners of legs 1..n-1 (leg 0 is `userId`'s): a transfer to chosen users. */
+  legOwners?: string[];
+  /** Same as `recordingOwner: 'callQueue'`. */
   queueOwned?: boolean;
+  /** Who owns the recordings (default the leg's user): a call queue names its agent in accepted_by/outgoing_by, an auto receptionist nobody. */
+  recordingOwner?: 'user' | 'callQueue' | 'autoReceptionist';
   recordingFileSize?: number;
+  /** Answered (default), missed (`no_answer`) or sent to voicemail: the last two are inbound, one leg, never recorded. */
+  result?: 'answered' | 'no_answer' | 'voicemail';
+  /** Zoom lists a recording only this long after its leg ends (default 0). */
+  recordingDelayMinutes?: number;
 }
 
 export function buildPhoneCall(ctx: GeneratorContext, tenant: SimTenant, rng: Rng, input: PhoneCallInput): SimPhoneCall {
   const phoneUsers = tenant.users.filter((u) => u.phone_extension !== null && u.status === 'active');
   const user = input.userId ? tenant.users.find((u) => u.id === input.userId) : rng.pick(phoneUsers.length > 0 ? phoneUsers : tenant.users);
   if (!user || user.phone_extension === null) throw new Error(`no phone user ${String(input.userId)} in account ${tenant.accountId}`);
-  const direction = input.direction ?? (rng.chance(0.5) ? 'inbound' : 'outbound');
+  const result = input.result ?? 'answered';
+  const answered = result === 'answered';
+  // Nobody picks up a missed call or one that goes to voicemail: inbound, one leg, no recording.
+  const direction = answered ? (input.direction ?? (rng.chance(0.5) ? 'inbound' : 'outbound')) : 'inbound';
   const others = phoneUsers.filter((u) => u.id !== user.id);
   const internalPeer = others.length > 0 && rng.chance(0.2) ? rng.pick(others) : undefined;
   const me: SimCallParty = { name: user.display_name, number: String(user.phone_extension), number_type: 1, did_number: user.phone_number ?? '', user_id: user.id, ext_type: 'user' };
@@ -434,28 +449,35 @@ export function buildPhoneCall(ctx: GeneratorContext, tenant: SimTenant, rng: Rn
     : { name: `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`, number: `+1${digits(rng, 10)}`, number_type: 2, did_number: '', user_id: null, ext_type: 'external_contact' };
   const startMs = input.start_time ? Date.parse(input.start_time) : ctx.nowMs - DAY;
   const seconds = input.durationSeconds ?? rng.int(20, 900);
-  const recorded = input.recorded ?? true;
-  const legCount = Math.max(1, input.legs ?? 1);
+  const recorded = answered && (input.recorded ?? true);
+  const legOwners = (input.legOwners ?? []).map((id) => {
+    const owner = tenant.users.find((u) => u.id === id);
+    if (!owner || owner.phone_extension === null) throw new Error(`no phone user ${id} in account ${tenant.accountId}`);
+    return owner;
+  });
+  const legCount = answered ? Math.max(1, input.legs ?? legOwners.length + 1) : 1;
   const dayStamp = new Date(startMs).toISOString().slice(0, 10).replace(/-/g, '');
   const legs: SimCallLeg[] = [];
   const legSpan = Math.floor((seconds * 1000) / legCount);
-  const queueOwned = input.queueOwned ?? false;
+  const recordingOwner = input.recordingOwner ?? (input.queueOwned ? 'callQueue' : 'user');
+  const delayMs = (input.recordingDelayMinutes ?? 0) * 60_000;
   for (let l = 0; l < legCount; l++) {
-    const owner = l === 0 || others.length === 0 ? user : rng.pick(others);
+    const owner = l === 0 || others.length === 0 ? user : (legOwners[l - 1] ?? rng.pick(others));
     const legStart = startMs + l * legSpan;
     const legEnd = legStart + legSpan;
     const leg: SimCallLeg = {
       call_element_id: `${dayStamp}-${uuidV4(rng)}`,
       call_log_id: uuidV4(rng),
       event: l === 0 ? (direction === 'inbound' ? 'incoming' : 'outgoing') : rng.pick(['forward', 'warm_transfer'] as const),
-      result: 'answered',
+      result,
       start_time: legStart,
-      answer_time: legStart + 2000,
+      answer_time: answered ? legStart + 2000 : null,
       end_time: legEnd,
       owner_user_id: owner.id,
       owner_name: owner.display_name,
       owner_extension: owner.phone_extension,
       recording: null,
+      voicemail_id: result === 'voicemail' ? hex(rng, 32) : null,
     };
     if (recorded) {
       const fileOwner = { kind: 'phone' as const, startMs: leg.answer_time ?? legStart, endMs: legEnd, namePrefix: `call ${owner.phone_extension}` };
@@ -463,14 +485,15 @@ export function buildPhoneCall(ctx: GeneratorContext, tenant: SimTenant, rng: Rn
       const file = buildFile(ctx, tenant, rng, fileOwner, { file_type: 'MP3', file_size: input.recordingFileSize });
       // Phone recordings download from the API path /phone/recording/download/{recording id}.
       file.downloadKey = recordingId;
+      // Zoom quirk: a recording is listed (and downloadable) only a while after its leg ends.
+      file.readyAtMs = legEnd + delayMs;
       const recording: SimPhoneRecording = {
         id: recordingId,
         recording_type: rng.chance(0.7) ? 'Automatic' : 'OnDemand',
-        // Zoom quirk: auto-recorded queue calls are owned by the call queue, not the user.
-        owner_type: queueOwned ? 'callQueue' : 'user',
-        owner_id: queueOwned ? zoomId(rng) : owner.id,
-        owner_name: queueOwned ? 'Support Queue' : owner.display_name,
-        owner_extension: queueOwned ? 800 : owner.phone_extension,
+        owner_type: recordingOwner,
+        owner_id: recordingOwner === 'user' ? owner.id : zoomId(rng),
+        owner_name: recordingOwner === 'callQueue' ? 'Support Queue' : recordingOwner === 'autoReceptionist' ? 'Main Auto Receptionist' : owner.display_name,
+        owner_extension: recordingOwner === 'callQueue' ? 800 : recordingOwner === 'autoReceptionist' ? 900 : owner.phone_extension,
         date_time: fileOwner.startMs,
         end_time: legEnd,
         file,
@@ -488,9 +511,9 @@ export function buildPhoneCall(ctx: GeneratorContext, tenant: SimTenant, rng: Rn
     caller: direction === 'outbound' ? me : peer,
     callee: direction === 'outbound' ? peer : me,
     start_time: startMs,
-    answer_time: startMs + 2000,
+    answer_time: answered ? startMs + 2000 : null,
     end_time: startMs + seconds * 1000,
-    result: 'answered',
+    result,
     legs,
     site_id: tenant.accountId.slice(0, 8),
     site_name: 'Main Site',
@@ -544,12 +567,16 @@ export function generateTenant(ctx: GeneratorContext, index: number, spec: Tenan
       const durationSeconds = rng.int(20, 900);
       if (start + durationSeconds * 1000 > ctx.nowMs) continue;
       if (!tenant.users.some((u) => u.phone_extension !== null && u.status === 'active')) continue;
+      const missed = rng.chance(spec.phoneMissedShare ?? 0.1);
+      const voicemail = !missed && rng.chance(spec.phoneVoicemailShare ?? 0.05);
       tenant.calls.push(buildPhoneCall(ctx, tenant, rng, {
         start_time: new Date(start).toISOString(),
         durationSeconds,
         recorded: rng.chance(spec.phoneRecordedShare ?? 0.7),
         legs: rng.chance(spec.multiLegShare ?? 0.3) ? 2 : 1,
         queueOwned: rng.chance(spec.queueOwnedShare ?? 0.2),
+        result: missed ? 'no_answer' : voicemail ? 'voicemail' : 'answered',
+        recordingDelayMinutes: rng.int(1, 30),
       }));
     }
   }

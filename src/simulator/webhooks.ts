@@ -1,9 +1,10 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { zoomTime } from './clock.js';
-import { callRecordings } from './model.js';
+import { callRecordings, isReady } from './model.js';
 import type { SimMeeting, SimPhoneCall, SimTenant } from './model.js';
 import { renderArchiveMeeting } from './routes/archive.js';
+import { recordingAgent, recordingSeconds } from './routes/phone.js';
 import { renderParticipantAudioFile, renderRecordingFile } from './routes/recordings.js';
 import type { SimState } from './state.js';
 
@@ -180,8 +181,8 @@ export class WebhookSender {
         };
       }
       case 'phone.recording_completed': {
-        const call = pickCall(tenant, input);
-        return { object: input.object ?? { recordings: phoneWebhookRecordings(this.state, call) }, downloadToken: null };
+        const call = pickCall(tenant, input, nowMs);
+        return { object: input.object ?? { recordings: phoneWebhookRecordings(this.state, call, nowMs) }, downloadToken: null };
       }
       default:
         if (!input.object) throw new Error(`event ${event} needs payload.object`);
@@ -222,8 +223,11 @@ function pickMeeting(tenant: SimTenant, input: WebhookInput, eligible: (m: SimMe
   return meeting;
 }
 
-function pickCall(tenant: SimTenant, input: WebhookInput): SimPhoneCall {
-  const candidates = tenant.calls.filter((c) => callRecordings(c).length > 0);
+/** Recordings Zoom has announced: ready (a while after their leg ends) and not deleted. */
+const readyRecordings = (call: SimPhoneCall, nowMs: number) => callRecordings(call).filter((r) => isReady(r.file, nowMs) && r.file.deletion === 'none');
+
+function pickCall(tenant: SimTenant, input: WebhookInput, nowMs: number): SimPhoneCall {
+  const candidates = tenant.calls.filter((c) => readyRecordings(c, nowMs).length > 0);
   const call = input.callId
     ? candidates.find((c) => c.call_id === input.callId)
     : candidates.reduce<SimPhoneCall | undefined>((a, c) => (!a || c.start_time > a.start_time ? c : a), undefined);
@@ -231,19 +235,21 @@ function pickCall(tenant: SimTenant, input: WebhookInput): SimPhoneCall {
   return call;
 }
 
-function phoneWebhookRecordings(state: SimState, call: SimPhoneCall): Record<string, unknown>[] {
+function phoneWebhookRecordings(state: SimState, call: SimPhoneCall, nowMs: number): Record<string, unknown>[] {
+  const ready = readyRecordings(call, nowMs);
   return call.legs.flatMap((leg) => {
     const r = leg.recording;
-    if (!r) return [];
+    if (!r || !ready.includes(r)) return [];
     return [{
       id: r.id, user_id: leg.owner_user_id ?? '', call_id: call.call_id, call_log_id: leg.call_log_id,
       call_history_id: call.call_history_uuid, call_element_id: leg.call_element_id,
       caller_number: call.caller.number, caller_number_type: call.caller.number_type, caller_name: call.caller.name,
       callee_number: call.callee.number, callee_number_type: call.callee.number_type, callee_name: call.callee.name,
-      direction: call.direction, duration: Math.round((r.end_time - r.date_time) / 1000),
+      direction: call.direction, duration: recordingSeconds(r),
       download_url: state.downloadUrl(r.file), date_time: zoomTime(r.date_time), end_time: zoomTime(r.end_time),
       recording_type: r.recording_type,
       owner: { type: r.owner_type, id: r.owner_id, name: r.owner_name, ...(r.owner_extension !== null ? { extension_number: r.owner_extension } : {}), has_access_permission: true },
+      ...recordingAgent(call, leg, r),
       site: { id: call.site_id },
     }];
   });

@@ -122,11 +122,11 @@ export async function runSync(world: E2eWorld, tenantId: string, workflowId?: st
 }
 
 /** Runs one `phoneSync` to completion, as the schedule `sync:<tenant>:phone` would. */
-export async function runPhoneSync(world: E2eWorld, tenantId: string, input: Partial<PhoneSyncInput> = {}): Promise<PhoneSyncTotals> {
+export async function runPhoneSync(world: E2eWorld, tenantId: string, input: Partial<PhoneSyncInput> = {}, workflowId?: string): Promise<PhoneSyncTotals> {
   return world.temporal.client.workflow.execute('phoneSync', {
     args: [{ tenantId, childWaitSeconds: 600, ...input }],
     taskQueue: world.temporal.taskQueue,
-    workflowId: `${syncWorkflowId(tenantId, 'phone')}:${uniqueSuffix()}`,
+    workflowId: workflowId ?? `${syncWorkflowId(tenantId, 'phone')}:${uniqueSuffix()}`,
     workflowExecutionTimeout: '2 minutes',
   });
 }

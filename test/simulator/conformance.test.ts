@@ -85,6 +85,10 @@ beforeAll(async () => {
 });
 afterAll(async () => sim.close());
 
+/** A user still in the account (one was deleted above: Zoom answers 404 for them). */
+const present = (userId: string | null) => truth.users.some((u) => u.id === userId && u.status !== 'deleted');
+const phoneUser = () => truth.calls.flatMap((c) => c.legs).find((l) => present(l.owner_user_id))!.owner_user_id!;
+
 function hostWithRecordings(): string {
   return truth.meetings.find((m) => m.recorded && !m.host_deleted && m.files.length > 0)!.host_id;
 }
@@ -101,12 +105,13 @@ const cases: [string, string, string, () => string][] = [
   ['accounts-endpoints.json', '/metrics/meetings/{meetingId}/participants', 'GET /metrics/meetings/{meetingId}/participants', () => `/metrics/meetings/${encodeUuid(truth.meetings.find((m) => !m.external_host)!.uuid)}/participants?type=past&page_size=300`],
   ['accounts-endpoints.json', '/metrics/meetings/{meetingId}/participants/qos', 'GET /metrics/meetings/{meetingId}/participants/qos', () => `/metrics/meetings/${encodeUuid(truth.meetings.find((m) => !m.external_host)!.uuid)}/participants/qos?type=past&page_size=10`],
   ['phone-endpoints.json', '/phone/recordings', 'GET /phone/recordings', () => '/phone/recordings?from=2026-03-01&to=2026-03-10&page_size=300'],
-  ['phone-endpoints.json', '/phone/users/{userId}/recordings', 'GET /phone/users/{userId}/recordings', () => `/phone/users/${truth.calls.flatMap((c) => c.legs).find((l) => l.recording?.owner_type === 'user')!.recording!.owner_id}/recordings?from=2026-03-01&to=2026-03-10`],
+  ['phone-endpoints.json', '/phone/users/{userId}/recordings', 'GET /phone/users/{userId}/recordings', () => `/phone/users/${truth.calls.flatMap((c) => c.legs).find((l) => l.recording?.owner_type === 'user' && present(l.owner_user_id))!.recording!.owner_id}/recordings?from=2026-03-01&to=2026-03-10`],
   ['phone-endpoints.json', '/phone/call_history', 'GET /phone/call_history', () => '/phone/call_history?from=2026-03-01&to=2026-03-10&page_size=300'],
   ['phone-endpoints.json', '/phone/call_history/{callHistoryUuid}', 'GET /phone/call_history/{callHistoryUuid}', () => `/phone/call_history/${truth.calls.find((c) => c.legs.length > 1)!.call_history_uuid}`],
-  ['phone-endpoints.json', '/phone/users/{userId}/call_history', 'GET /phone/users/{userId}/call_history', () => `/phone/users/${truth.calls[0]!.legs[0]!.owner_user_id}/call_history?from=2026-03-01&to=2026-03-10`],
+  ['phone-endpoints.json', '/phone/users/{userId}/call_history', 'GET /phone/users/{userId}/call_history', () => `/phone/users/${phoneUser()}/call_history?from=2026-03-01&to=2026-03-10`],
   ['phone-endpoints.json', '/phone/call_logs', 'GET /phone/call_logs', () => '/phone/call_logs?from=2026-03-01&to=2026-03-10&page_size=300'],
-  ['phone-endpoints.json', '/phone/users/{userId}/call_logs', 'GET /phone/users/{userId}/call_logs', () => `/phone/users/${truth.calls[0]!.legs[0]!.owner_user_id}/call_logs?from=2026-03-01&to=2026-03-10`],
+  ['phone-endpoints.json', '/phone/users/{userId}/call_logs', 'GET /phone/users/{userId}/call_logs', () => `/phone/users/${phoneUser()}/call_logs?from=2026-03-01&to=2026-03-10`],
+  ['phone-endpoints.json', '/phone/call_element/{callElementId}', 'GET /phone/call_element/{callElementId}', () => `/phone/call_element/${truth.calls.find((c) => c.legs.length > 1)!.legs[1]!.call_element_id}`],
 ];
 
 describe('conformance with Zoom OpenAPI specs', () => {

@@ -222,8 +222,8 @@ describe('downloads', () => {
 
   it('accepts a webhook download token in ?access_token=', async () => {
     const delivery = sim.control.sendWebhook(tenant.accountId, 'recording.completed', { url: 'http://127.0.0.1:1/unused' });
-    const body = JSON.parse((await delivery).body) as { download_token: string; payload: { object: { recording_files: { download_url: string; file_size?: number }[] } } };
-    const file = body.payload.object.recording_files.find((x) => x.file_size !== undefined)!;
+    const body = JSON.parse((await delivery).body) as { download_token: string; payload: { object: { recording_files: { download_url: string; file_size?: number; status: string }[] } } };
+    const file = body.payload.object.recording_files.find((x) => x.file_size !== undefined && x.status === 'completed')!;
     expect(file.download_url).toContain('/rec/webhook_download/');
     const res = await fetch(`${file.download_url}?access_token=${body.download_token}`);
     expect(res.headers.get('content-type')).not.toMatch(/html/);

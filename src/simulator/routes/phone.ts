@@ -1,7 +1,7 @@
 import { DAY, zoomTime } from '../clock.js';
 import { ZoomError, validation } from '../errors.js';
 import type { SimCallLeg, SimCallParty, SimPhoneCall, SimPhoneRecording, SimTenant } from '../model.js';
-import { callRecordings } from '../model.js';
+import { callRecordings, isReady } from '../model.js';
 import { paginate, readPaging } from '../paging.js';
 import type { SimState } from '../state.js';
 import { requireUser } from './users.js';
@@ -29,14 +29,28 @@ function phoneWindow(ctx: ApiContext, defaultSpanMs: number, sixMonths = false):
   return { from, to, fromText: text(fromParam, from), toText: text(toParam, to) };
 }
 
+/** A recording's length as Zoom lists it (`duration`, whole seconds). */
+export const recordingSeconds = (r: SimPhoneRecording): number => Math.round((r.end_time - r.date_time) / 1000);
+
 interface RecordingRow {
   call: SimPhoneCall;
   leg: SimCallLeg;
   recording: SimPhoneRecording;
 }
 
-function recordingRows(tenant: SimTenant): RecordingRow[] {
-  return tenant.calls.flatMap((call) => call.legs.flatMap((leg) => (leg.recording && leg.recording.file.deletion === 'none' ? [{ call, leg, recording: leg.recording }] : [])));
+/** Recordings Zoom lists: not deleted, and ready (Zoom lists a recording a while after its leg ends). */
+function recordingRows(tenant: SimTenant, nowMs: number): RecordingRow[] {
+  return tenant.calls.flatMap((call) => call.legs.flatMap((leg) => (leg.recording && leg.recording.file.deletion === 'none' && isReady(leg.recording.file, nowMs) ? [{ call, leg, recording: leg.recording }] : [])));
+}
+
+/**
+ * Zoom quirk: a call queue's recording names the agent who answered (accepted_by, inbound) or
+ * placed the call (outgoing_by, outbound); an auto receptionist's names nobody.
+ */
+export function recordingAgent(call: SimPhoneCall, leg: SimCallLeg, r: SimPhoneRecording): Record<string, unknown> {
+  if (r.owner_type !== 'callQueue') return {};
+  const agent = { name: leg.owner_name, extension_number: String(leg.owner_extension ?? '') };
+  return call.direction === 'inbound' ? { accepted_by: agent } : { outgoing_by: agent };
 }
 
 function renderRecording(state: SimState, row: RecordingRow, userLevel: boolean): Record<string, unknown> {
@@ -58,20 +72,21 @@ function renderRecording(state: SimState, row: RecordingRow, userLevel: boolean)
     direction: call.direction,
     date_time: zoomTime(r.date_time),
     end_time: zoomTime(r.end_time),
-    duration: Math.round((r.end_time - r.date_time) / 1000),
+    duration: recordingSeconds(r),
     // Bearer token required; the URL is the API path /phone/recording/download/{id}.
     download_url: state.downloadUrl(r.file),
     recording_type: r.recording_type,
     owner: { type: r.owner_type, id: r.owner_id, name: r.owner_name, ...(r.owner_extension !== null ? { extension_number: r.owner_extension } : {}) },
     site: { id: call.site_id, name: call.site_name },
-    ...(r.owner_type === 'callQueue' ? { accepted_by: { name: leg.owner_name, extension_number: String(leg.owner_extension ?? '') } } : {}),
+    ...recordingAgent(call, leg, r),
     disclaimer_status: 0,
   };
 }
 
-function partyFields(prefix: 'caller' | 'callee', p: SimCallParty): Record<string, unknown> {
+function partyFields(tenant: SimTenant, prefix: 'caller' | 'callee', p: SimCallParty): Record<string, unknown> {
+  const email = p.user_id ? tenant.users.find((u) => u.id === p.user_id)?.email ?? '' : '';
   return {
-    ...(p.user_id ? { [`${prefix}_ext_id`]: p.user_id, [`${prefix}_ext_number`]: p.number, [`${prefix}_email`]: '' } : {}),
+    ...(p.user_id ? { [`${prefix}_ext_id`]: p.user_id, [`${prefix}_ext_number`]: p.number, [`${prefix}_email`]: email } : {}),
     [`${prefix}_did_number`]: p.number_type === 2 ? p.number : p.did_number,
     [`${prefix}_name`]: p.name,
     [`${prefix}_ext_type`]: p.ext_type ?? 'external_contact',
@@ -81,7 +96,7 @@ function partyFields(prefix: 'caller' | 'callee', p: SimCallParty): Record<strin
   };
 }
 
-function renderHistory(call: SimPhoneCall): Record<string, unknown> {
+function renderHistory(tenant: SimTenant, call: SimPhoneCall): Record<string, unknown> {
   return {
     call_history_uuid: call.call_history_uuid,
     call_id: call.call_id,
@@ -95,8 +110,8 @@ function renderHistory(call: SimPhoneCall): Record<string, unknown> {
     call_type: 'general',
     call_result: call.result,
     recording_status: callRecordings(call).length > 0 ? 'recorded' : 'non_recorded',
-    ...partyFields('caller', call.caller),
-    ...partyFields('callee', call.callee),
+    ...partyFields(tenant, 'caller', call.caller),
+    ...partyFields(tenant, 'callee', call.callee),
     hide_caller_id: false,
     end_to_end: false,
     site_id: call.site_id,
@@ -104,7 +119,19 @@ function renderHistory(call: SimPhoneCall): Record<string, unknown> {
   };
 }
 
-function renderLeg(call: SimPhoneCall, leg: SimCallLeg, index: number): Record<string, unknown> {
+/** The party who took or made a leg: its owner, a user of the account. */
+function legOwnerParty(tenant: SimTenant, leg: SimCallLeg): SimCallParty {
+  const user = tenant.users.find((u) => u.id === leg.owner_user_id);
+  return { name: leg.owner_name, number: String(leg.owner_extension ?? ''), number_type: 1, did_number: user?.phone_number ?? '', user_id: leg.owner_user_id, ext_type: 'user' };
+}
+
+/**
+ * One leg (call_path entry, call element). The owner is the leg's callee, except on the first leg
+ * of an outbound call, which the owner placed: there the owner is the caller.
+ */
+function renderLeg(tenant: SimTenant, call: SimPhoneCall, leg: SimCallLeg, index: number): Record<string, unknown> {
+  const ownerPlaced = call.direction === 'outbound' && index === 0;
+  const owner = legOwnerParty(tenant, leg);
   return {
     id: leg.call_element_id,
     call_id: call.call_id,
@@ -113,20 +140,18 @@ function renderLeg(call: SimPhoneCall, leg: SimCallLeg, index: number): Record<s
     direction: call.direction,
     event: leg.event,
     result: leg.result,
-    result_reason: 'answered_by_other',
+    result_reason: leg.result === 'answered' ? 'answered_by_other' : leg.result,
     start_time: zoomTime(leg.start_time),
     ...(leg.answer_time !== null ? { answer_time: zoomTime(leg.answer_time) } : {}),
     end_time: zoomTime(leg.end_time),
     talk_time: Math.round((leg.end_time - (leg.answer_time ?? leg.start_time)) / 1000),
-    ...partyFields('caller', call.caller),
-    callee_ext_id: leg.owner_user_id ?? '',
-    callee_ext_number: String(leg.owner_extension ?? ''),
-    callee_name: leg.owner_name,
-    callee_ext_type: 'user',
+    ...partyFields(tenant, 'caller', ownerPlaced ? owner : call.caller),
+    ...partyFields(tenant, 'callee', ownerPlaced ? call.callee : owner),
     segment: index + 1,
     node: index,
     is_node: index === 0 ? 1 : 0,
     ...(leg.recording ? { recording_id: leg.recording.id, recording_type: leg.recording.recording_type === 'Automatic' ? 'automatic' : 'ad-hoc' } : {}),
+    ...(leg.voicemail_id ? { voicemail_id: leg.voicemail_id } : {}),
     hold_time: 0,
     waiting_time: 2,
   };
@@ -151,7 +176,7 @@ function renderCallLog(call: SimPhoneCall, leg: SimCallLeg): Record<string, unkn
     ...(leg.answer_time !== null ? { answer_start_time: zoomTime(leg.answer_time) } : {}),
     call_end_time: zoomTime(leg.end_time),
     duration: Math.round((leg.end_time - leg.start_time) / 1000),
-    result: leg.result === 'answered' ? 'Call connected' : 'No Answer',
+    result: leg.result === 'answered' ? 'Call connected' : leg.result === 'voicemail' ? 'Voicemail' : 'Missed',
     path: call.connect_type === 'external' ? 'pstn' : 'extension',
     ...(r ? { recording_id: r.id, recording_type: r.recording_type } : {}),
     call_type: call.connect_type === 'external' ? 'pstn' : 'voip',
@@ -182,7 +207,7 @@ function listRecordings(ctx: ApiContext, userId: string | null): Record<string, 
   const recordingType = enumParam(query, 'recording_type', ['OnDemand', 'Automatic', 'All'] as const, 'All');
   const byEnd = enumParam(query, 'query_date_type', ['start_time', 'end_time'] as const, 'start_time') === 'end_time';
   const paging = readPaging(state.pages, user ? `/phone/users/${user.id}/recordings` : '/phone/recordings', tenant.accountId, query, nowMs);
-  const rows = recordingRows(tenant)
+  const rows = recordingRows(tenant, nowMs)
     .filter((row) => (user ? row.recording.owner_type === 'user' && row.recording.owner_id === user.id : true))
     .filter((row) => user !== null || query.get('owner_type') === null || row.recording.owner_type === ownerType)
     .filter((row) => recordingType === 'All' || row.recording.recording_type === recordingType)
@@ -213,7 +238,7 @@ function listHistory(ctx: ApiContext, userId: string | null): Record<string, unk
     .filter((c) => (callRecordings(c).length > 0 ? 'recorded' : 'non_recorded') === status)
     .filter((c) => user === null || involves(c, user.id));
   const page = paginate(state.pages, calls, paging, nowMs);
-  const items = page.items.map(renderHistory);
+  const items = page.items.map((call) => renderHistory(tenant, call));
   return {
     from: w.fromText, to: w.toText,
     page_count: page.page_count, page_size: page.page_size, total_records: page.total_records, next_page_token: page.next_page_token,
@@ -248,7 +273,7 @@ export const phoneRoutes: ApiRoute[] = [
   {
     method: 'DELETE', template: '/phone/recordings/{recordingId}', family: 'phone', category: 'light',
     handler: ({ tenant, params, nowMs }) => {
-      const row = recordingRows(tenant).find((r) => r.recording.id === params.recordingId);
+      const row = recordingRows(tenant, nowMs).find((r) => r.recording.id === params.recordingId);
       if (!row) throw new ZoomError(404, 404, 'Recording does not exist.');
       row.recording.file.deletion = 'deleted';
       row.recording.file.deleted_time = nowMs;
@@ -262,8 +287,20 @@ export const phoneRoutes: ApiRoute[] = [
     handler: ({ tenant, params }) => {
       const call = tenant.calls.find((c) => c.call_history_uuid === params.callHistoryUuid);
       if (!call) throw new ZoomError(404, 404, 'Call log does not exist.');
-      const path = call.legs.map((leg, i) => renderLeg(call, leg, i));
-      return ok({ ...renderHistory(call), id: call.call_history_uuid, call_path: path, call_elements: path });
+      const path = call.legs.map((leg, i) => renderLeg(tenant, call, leg, i));
+      return ok({ ...renderHistory(tenant, call), id: call.call_history_uuid, call_path: path, call_elements: path });
+    },
+  },
+  {
+    method: 'GET', template: '/phone/call_element/{callElementId}', family: 'phone', category: 'light',
+    handler: ({ tenant, params }) => {
+      for (const call of tenant.calls) {
+        const index = call.legs.findIndex((l) => l.call_element_id === params.callElementId);
+        if (index < 0) continue;
+        const { id, ...leg } = renderLeg(tenant, call, call.legs[index]!, index);
+        return ok({ call_element_id: id, call_history_uuid: call.call_history_uuid, ...leg });
+      }
+      throw new ZoomError(404, 404, 'Call element does not exist.');
     },
   },
   { method: 'GET', template: '/phone/call_logs', family: 'phone', category: 'heavy', handler: (ctx) => ok(listCallLogs(ctx, null)) },
