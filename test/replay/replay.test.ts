@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { historyFromSavedJson } from './saved-history.js';
 
-// Replays saved event histories of completed tenantSync and ingestMeeting runs against the
+// Replays saved event histories of completed tenantSync, ingestMeeting, phoneSync and ingestPhoneCall runs against the
 // current workflow code (the harness's workflow bundle): a change that would break a running
 // workflow (an activity added, removed or reordered without patching) fails here as a
 // DeterminismViolationError.
@@ -18,12 +18,12 @@ const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 const saved = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
 
 describe('saved workflow histories', () => {
-  it('include a tenantSync and an ingestMeeting run', () => {
+  it('include a run of every workflow the worker runs', () => {
     const types = saved.map((name) => {
       const history = historyFromSavedJson(readFileSync(`${dir}${name}`, 'utf8'));
       return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     });
-    expect(new Set(types)).toEqual(new Set(['tenantSync', 'ingestMeeting']));
+    expect(new Set(types)).toEqual(new Set(['tenantSync', 'ingestMeeting', 'phoneSync', 'ingestPhoneCall']));
   });
 
   it('replay against the current workflow code without non-determinism', async () => {
