@@ -71,6 +71,8 @@ type Query = Record<string, QueryValue>;
 
 /** Largest page Zoom serves on most listings. */
 const MAX_PAGE = 300;
+/** The API path of a phone recording's download (REFERENCE §5.2). */
+const PHONE_RECORDING_DOWNLOAD = /\/phone\/recording\/download\/[^/]+$/;
 /** Zoom quirk: participant QoS pages hold at most 10 participants. */
 const MAX_QOS_PAGE = 10;
 
@@ -121,6 +123,7 @@ export class ZoomClient {
       serverRetries: retry.serverRetries,
       backoffMs: retry.serverBackoffMs,
       random,
+      limiter: this.limiter,
     });
   }
 
@@ -271,7 +274,10 @@ export class ZoomClient {
 
   /** Streams one recording file; see DownloadRequest. */
   downloadFile(req: DownloadRequest): Promise<DownloadResult> {
-    return this.downloader.download(req);
+    // Zoom quirk: a phone recording downloads from an API endpoint (GET /phone/recording/download/{id},
+    // medium on the phone table), so it counts against the per-second limit like any other call.
+    const phone = PHONE_RECORDING_DOWNLOAD.test(new URL(req.url).pathname);
+    return this.downloader.download(phone ? { ...req, rateCategory: { family: 'phone', category: 'medium' } } : req);
   }
 
   /** Verifies a webhook delivery with this tenant's secret token. */

@@ -4,11 +4,11 @@
  */
 import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { hostAllowed } from './config.js';
+import { hostAllowed, type ApiFamily, type RateCategory } from './config.js';
 import { ZoomDownloadIntegrityError, ZoomRateLimitedError, ZoomRequestError, ZoomServerError, isZoomError, type ZoomErrorDetails } from './errors.js';
 import { backoffDelay, errorForStatus, headerValue, readZoomErrorBody } from './http.js';
 import type { TokenProvider } from './oauth.js';
-import { parseRetryAfter, type Clock } from './rate-limiter.js';
+import { parseRetryAfter, type Clock, type Pacer } from './rate-limiter.js';
 
 export interface DownloadRequest {
   url: string;
@@ -23,6 +23,11 @@ export interface DownloadRequest {
   downloadToken?: string;
   /** Send the download token as `?access_token=` (legacy form, still documented for archive and phone files). */
   downloadTokenInQuery?: boolean;
+  /**
+   * The rate category of a download served by an API endpoint (Zoom Phone's, medium): each request
+   * waits for the tenant's pacer like any API call, and a per-second 429 pauses the category.
+   */
+  rateCategory?: { family: ApiFamily; category: RateCategory };
 }
 
 export interface DownloadResult {
@@ -44,6 +49,8 @@ export interface DownloaderOptions {
   serverRetries: number;
   backoffMs: number;
   random?: () => number;
+  /** Paces downloads that carry a `rateCategory`. */
+  limiter?: Pacer;
 }
 
 const MAX_REDIRECTS = 5;
@@ -117,6 +124,7 @@ export class Downloader {
       const token = req.downloadToken ?? (await tokens.getToken());
       let followed: { res: Dispatcher.ResponseData; endpoint: string };
       try {
+        if (req.rateCategory && this.options.limiter) await this.options.limiter.acquire(req.rateCategory.family, req.rateCategory.category);
         followed = await this.follow(req, offset, token);
       } catch (e) {
         if (e instanceof ZoomServerError && serverFailures++ < this.options.serverRetries) {
@@ -145,7 +153,10 @@ export class Downloader {
         continue;
       }
       if (status === 429) {
-        throw new ZoomRateLimitedError({ ...zoomDetails, retryAfterMs: parseRetryAfter(headerValue(res.headers, 'retry-after'), clock.now()) ?? 1000 });
+        const retryAfterMs = parseRetryAfter(headerValue(res.headers, 'retry-after'), clock.now()) ?? 1000;
+        // Every caller of the category waits, not only this download's retry.
+        if (req.rateCategory && this.options.limiter) await this.options.limiter.pause(req.rateCategory.family, req.rateCategory.category, retryAfterMs);
+        throw new ZoomRateLimitedError({ ...zoomDetails, retryAfterMs });
       }
       if (status >= 500 && serverFailures++ < this.options.serverRetries) {
         await clock.sleep(backoffDelay(serverFailures, this.options.backoffMs, this.random));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ZoomDownloadIntegrityError, ZoomRequestError } from '../../src/zoom/index.js';
+import { RateLimiter, resolveRateLimits, ZoomDownloadIntegrityError, ZoomRequestError, type Pacer } from '../../src/zoom/index.js';
 import type { GroundTruthFile, GroundTruthMeeting } from '../../src/simulator/index.js';
 import { clientFor, sha256Of, startSimulator, type Simulator } from './sim-helpers.js';
 
@@ -29,6 +29,29 @@ beforeEach(async () => {
 });
 
 describe('downloads against the simulator', () => {
+  it('paces a phone recording\'s download like the API call it is (phone, medium), and a meeting file\'s not at all', async () => {
+    const tenant = sim.tenants[0]!;
+    const user = (await sim.control.groundTruth(tenant.accountId)).users[0]!;
+    const call = await sim.control.addPhoneCall(tenant.accountId, { userId: user.id, legs: 1, start_time: '2026-03-09T10:00:00Z', durationSeconds: 60 });
+    const rec = call.legs[0]!.recording!;
+    // The pacer of a real limiter, with every acquire written down.
+    const acquired: string[] = [];
+    const real = new RateLimiter({ profile: resolveRateLimits('business', undefined) });
+    const pacer: Pacer = {
+      acquire: (family, category) => { acquired.push(`${family}/${category}`); return real.acquire(family, category); },
+      pause: (family, category, ms) => real.pause(family, category, ms),
+      blockDaily: (family, until) => real.blockDaily(family, until),
+    };
+    const client = clientFor(tenant, {}, { rateLimiter: pacer });
+    const phone = await client.downloadFile({ url: rec.file.download_url });
+    expect(await sha256Of(phone.stream)).toEqual({ sha256: rec.file.sha256, bytes: rec.file.file_size });
+    expect(acquired).toEqual(['phone/medium']);
+    const video = await client.downloadFile({ url: file.download_url, expectedSize: file.file_size });
+    expect((await sha256Of(video.stream)).sha256).toBe(file.sha256);
+    expect(acquired).toEqual(['phone/medium']);
+    await client.close();
+  });
+
   it('streams a file with the bearer token, byte-exact', async () => {
     const client = clientFor(sim.tenants[0]!);
     const res = await client.downloadFile({ url: file.download_url, expectedSize: file.file_size });
