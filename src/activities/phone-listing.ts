@@ -32,10 +32,13 @@ export const createPhoneSyncActivities = (deps: ActivityDeps) => ({
       const previous = Context.current().info.heartbeatDetails as { windowsDone?: number } | undefined;
       const windowsDone = typeof previous?.windowsDone === 'number' ? previous.windowsDone : 0;
       const result: ListPhoneCallsResult = { calls: 0, recordings: 0, notConfigured: 0 };
+      // A call whose legs straddle a flush is written twice (merged) and counted once.
+      const written = new Set<string>();
       const flush = async () => {
         const calls = collector.take();
         await upsertListedCalls(deps.db, tenantId, calls);
-        result.calls += calls.length;
+        for (const c of calls) written.add(c.call.callId);
+        result.calls = written.size;
       };
       try {
         for (const [index, window] of timeWindows(new Date(from), new Date(to), { maxMs: PHONE_WINDOW_MS }).entries()) {
