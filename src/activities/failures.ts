@@ -5,7 +5,7 @@ import { isZoomError, ZoomDailyLimitError, ZoomRateLimitedError } from '../zoom/
 // policies can name types, and whose retryability follows the error: a bad credential is not
 // retried, a 429 waits as long as Zoom asked, a spent daily quota waits for 00:00 UTC.
 
-const NEVER_RETRY = new Set(['UnknownTenantError', 'MediaConflictError', 'InvalidStorageKeyError', 'InvalidInputError', 'MissingDownloadUrlError']);
+const NEVER_RETRY = new Set(['UnknownTenantError', 'MediaConflictError', 'InvalidStorageKeyError', 'InvalidInputError', 'MissingDownloadUrlError', 'UntrackedCallError']);
 
 export function toActivityFailure(err: unknown, now: Date = new Date()): unknown {
   if (err instanceof ApplicationFailure) return err;

@@ -13,6 +13,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'UnknownTenantError',
   'MediaConflictError',
   'InvalidStorageKeyError',
+  'UntrackedCallError',
 ];
 
 /** Short calls to Zoom's API or the database. */
