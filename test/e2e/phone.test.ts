@@ -252,6 +252,23 @@ describe('Zoom Phone archiving (its histories feed the replay test)', () => {
     expectCdrs(truth, await cdrsOf(world, tenant.tenantId));
   });
 
+  it('a recording Zoom no longer serves is a visible failure: the file failed with Zoom\'s answer, the CDR says recording failed', async () => {
+    const [, , u2] = tenant.users;
+    const call = await sim.control.addPhoneCall(tenant.zoom.accountId, {
+      userId: u2!.zoomUserId, legs: 1, recorded: true, start_time: new Date(simNow.getTime() - 30 * 60_000).toISOString(), durationSeconds: 60,
+    });
+    const rec = call.legs[0]!.recording!;
+    await sim.control.setFileFault(tenant.zoom.accountId, rec.file.id, 'not_found');
+    const totals = await runPhoneSync(world, tenant.tenantId);
+    expect(totals).toMatchObject({ calls: 1, stored: 0, failed: 1, cdrs: 1 });
+    const row = (await mediaFilesOf(world, tenant.tenantId)).find((r) => r.zoomFileId === rec.id)!;
+    expect(row.state).toBe('failed');
+    expect(row.lastError).toMatch(/File does not exist/);
+    const cdr = (await cdrsOf(world, tenant.tenantId)).find((c) => c.platformCallId === call.call_id)!;
+    expect(cdr).toMatchObject({ recordedUserZoomId: u2!.zoomUserId, recordingFailed: true });
+    expect(cdr.mediaError).toContain(rec.id);
+  });
+
   it('the phone webhook and the schedule archive a call once; a forged phone webhook is refused', async () => {
     const [, u1] = tenant.users;
     const call = await sim.control.addPhoneCall(tenant.zoom.accountId, {
