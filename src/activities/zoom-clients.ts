@@ -63,6 +63,11 @@ export function createZoomClients(db: Database, secrets: SecretBox, options: Zoo
       {
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
         rateLimiter: new SharedRateLimiter({ store: pacingStore(db, tenantId), profile: resolveRateLimits(tenant.plan, undefined) }),
+        // A secret rotated while this client is cached (up to freshnessMs) is picked up at Zoom's first refusal.
+        reloadCredentials: async () => {
+          const current = await getTenantCredentials(db, secrets, tenantId);
+          return { clientId: current.zoomClientId, clientSecret: current.zoomClientSecret };
+        },
       },
     );
   };

@@ -56,6 +56,8 @@ export interface ZoomClientDeps {
   retry?: Partial<RetryOptions>;
   /** Range resumes inside one download stream after a reset. */
   downloadResumes?: number;
+  /** Reads the tenant's current credentials when Zoom refuses the ones the client was built with. */
+  reloadCredentials?: () => Promise<{ clientId: string; clientSecret: string }>;
 }
 
 interface PagedEndpoint<S extends z.ZodType, T> {
@@ -110,7 +112,7 @@ export class ZoomClient {
     const retry = { ...DEFAULT_RETRY, ...deps.retry };
     this.usage = deps.usage ?? new UsageCounters();
     this.limiter = deps.rateLimiter ?? new RateLimiter({ profile: resolveRateLimits(config.plan, config.rateLimits), clock });
-    this.tokens = new TokenProvider({ ...config, dispatcher, clock });
+    this.tokens = new TokenProvider({ ...config, dispatcher, clock, ...(deps.reloadCredentials ? { reloadCredentials: deps.reloadCredentials } : {}) });
     const random = deps.random ?? Math.random;
     this.http = new ZoomHttp({ tenantId: config.tenantId, apiBaseUrl: config.apiBaseUrl, dispatcher, tokens: this.tokens, limiter: this.limiter, usage: this.usage, clock, retry, random });
     this.downloader = new Downloader({

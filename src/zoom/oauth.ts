@@ -26,6 +26,12 @@ export interface TokenProviderOptions {
   oauthTokenUrl: string;
   dispatcher: Dispatcher;
   clock: Clock;
+  /**
+   * Where the credentials live (the tenant's row). When Zoom refuses them, they are read again: a
+   * secret rotated and applied since this provider was built is used at once, not after a refused
+   * call (that error is final for the activity that drew it).
+   */
+  reloadCredentials?: () => Promise<{ clientId: string; clientSecret: string }>;
 }
 
 interface CachedToken {
@@ -39,7 +45,11 @@ export class TokenProvider {
   /** Token requests sent (for tests and benchmarks). */
   requests = 0;
 
-  constructor(private readonly options: TokenProviderOptions) {}
+  private credentials: { clientId: string; clientSecret: string };
+
+  constructor(private readonly options: TokenProviderOptions) {
+    this.credentials = { clientId: options.clientId, clientSecret: options.clientSecret };
+  }
 
   async getToken(): Promise<string> {
     const c = this.cached;
@@ -56,7 +66,20 @@ export class TokenProvider {
   }
 
   private async fetchToken(): Promise<string> {
-    const { tenantId, accountId, clientId, clientSecret, oauthTokenUrl, dispatcher, clock } = this.options;
+    try {
+      return await this.requestToken();
+    } catch (err) {
+      if (!(err instanceof ZoomAuthError) || !this.options.reloadCredentials) throw err;
+      const fresh = await this.options.reloadCredentials();
+      if (fresh.clientId === this.credentials.clientId && fresh.clientSecret === this.credentials.clientSecret) throw err;
+      this.credentials = fresh;
+      return this.requestToken();
+    }
+  }
+
+  private async requestToken(): Promise<string> {
+    const { tenantId, accountId, oauthTokenUrl, dispatcher, clock } = this.options;
+    const { clientId, clientSecret } = this.credentials;
     const details = { tenant: tenantId, endpoint: TOKEN_ENDPOINT };
     const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
     // Zoom's docs put grant_type/account_id in the query; the form body is what Rivet sends and what always works.

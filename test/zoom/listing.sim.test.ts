@@ -124,4 +124,24 @@ describe('listing 2,000 meetings against the simulator', () => {
     expect(JSON.parse(serialised)).toMatchObject({ type: 'ZoomAuthError', tenant: 'acme', httpStatus: 401, retryable: false });
     await client.close();
   });
+
+  // Last in this file: it rotates the account's secret.
+  it('a client built before its secret was rotated picks up the new one at Zoom\'s first refusal', async () => {
+    const tenant = sim.tenants[0]!;
+    let stored = { clientId: tenant.clientId, clientSecret: tenant.clientSecret };
+    let reloads = 0;
+    const client = clientFor(tenant, {}, { reloadCredentials: async () => { reloads += 1; return stored; } });
+    expect((await client.listUsers().toArray()).map((u) => u.id)).toEqual([userId]);
+    // Zoom's admin regenerates the secret (old tokens revoked) and ops apply it to the database.
+    const rotated = await sim.control.rotateClientSecret(tenant.accountId);
+    stored = { clientId: rotated.clientId, clientSecret: rotated.clientSecret };
+    expect((await client.listUsers().toArray()).map((u) => u.id)).toEqual([userId]);
+    // The first token, one refused with the old secret, one with the new.
+    expect([reloads, client.tokens.requests]).toEqual([1, 3]);
+    await client.close();
+    // Without a place to read them again, the same moment is a ZoomAuthError.
+    const stale = clientFor(tenant);
+    await expect(stale.listUsers().toArray()).rejects.toBeInstanceOf(ZoomAuthError);
+    await stale.close();
+  });
 });
