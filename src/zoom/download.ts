@@ -141,6 +141,13 @@ export class Downloader {
         const problem = checkHeaders(status, res.headers, contentType, offset, req.expectedSize);
         if (problem) {
           await res.body.dump();
+          // Zoom quirk: a revoked token (a rotated secret) gets the same HTML page as a deleted
+          // recording. A fresh token is tried once before the file is called gone.
+          if (problem.permanent && !refreshed && req.downloadToken === undefined) {
+            tokens.invalidate(token);
+            refreshed = true;
+            continue;
+          }
           throw new ZoomDownloadIntegrityError({ ...details, problem: problem.problem, bytesReceived: offset, retryable: !problem.permanent });
         }
         return { res, contentType, endpoint };
