@@ -15,7 +15,7 @@ import { allSearchAttributes } from '../../src/workflows/search-attributes.js';
 import { createTestDatabase, testS3Client, testS3Endpoint, uniqueSuffix, type TestDatabase } from '../harness/index.js';
 import { runArchiverCommand, startArchiverProcess, type ArchiverProcess } from '../harness/processes.js';
 import { s3ObjectSha256 } from '../harness/stored-bytes.js';
-import { expectedArchive, type E2eTenant } from './helpers.js';
+import { expectedArchive, filesOf, rowFileKey, truthFileKey, type E2eTenant } from './helpers.js';
 
 // The production topology, as docker-compose runs it: two worker processes, one API process and
 // the tenants CLI, each a separate OS process configured by its environment alone, on a Temporal
@@ -63,15 +63,33 @@ function writeTenantsFile(): void {
 
 const storedFiles = async (): Promise<MediaFile[]> => (await listMediaFiles(db.db, TENANT)).filter((f) => f.state === 'stored');
 
+interface ExpectedFile { meetingUuid: string; file: GroundTruthFile }
+
+/** The stored row of each expected file, matched as e2e/helpers.ts explains (CC and TIMELINE files have no Zoom id). */
+async function storedRowsOf(files: ExpectedFile[]): Promise<Map<string, MediaFile>> {
+  const truthIds = new Set(files.filter((f) => !f.file.idless).map((f) => f.file.id));
+  return new Map((await storedFiles()).map((r) => [rowFileKey(r, truthIds), r]));
+}
+
 /** Waits until every file is stored (rows only; the bytes are checked afterwards). */
-async function waitForStored(files: GroundTruthFile[], timeoutMs: number): Promise<void> {
+async function waitForStored(files: ExpectedFile[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const stored = new Set((await storedFiles()).map((f) => f.zoomFileId));
-    const missing = files.filter((f) => !stored.has(f.id));
+    const stored = await storedRowsOf(files);
+    const missing = files.filter((f) => !stored.has(truthFileKey(f.meetingUuid, f.file)));
     if (missing.length === 0) return;
     if (Date.now() > deadline) {
+      // Say which files and what the archive knows of them, so a failure in CI can be diagnosed.
+      const rows = await listMediaFiles(db.db, TENANT);
+      const described = missing.map(({ meetingUuid, file }) => {
+        const row = rows.find((r) => r.platformCallId === meetingUuid && (r.zoomFileId === file.id
+          || (file.idless && r.fileType === file.file_type && r.recordingStartedAt.getTime() === Date.parse(file.recording_start))));
+        return `${truthFileKey(meetingUuid, file)} (${file.file_type}): `
+          + (row ? `${row.state}${row.lastError ? ` — ${row.lastError}` : ''}` : 'never tracked');
+      });
+      const sync = await getSyncState(db.db, TENANT, 'cloud_recordings');
       throw new Error(`${missing.length} of ${files.length} files not stored after ${timeoutMs} ms\n`
+        + `${described.join('\n')}\nsync state: ${JSON.stringify(sync)}\n`
         + processes.map((p) => `--- ${p.name}\n${p.output().slice(-3000)}`).join('\n'));
     }
     await new Promise((r) => setTimeout(r, 1_000));
@@ -165,16 +183,17 @@ describe('production topology: separate worker, API and CLI processes on an unpr
 
     // Nobody triggers it: the schedule's own runs archive the ground truth's files.
     const expected = expectedArchive(await sim.control.groundTruth(zoom.accountId), tenant);
-    const files = expected.flatMap((m) => m.files);
+    const files = filesOf(expected);
     expect(files.length).toBeGreaterThan(5);
     await waitForStored(files, 120_000);
 
     // Once: one row per file, one object per file, bytes as the simulator served them, nothing else in the bucket.
-    const rows = await storedFiles();
-    expect(rows.map((r) => r.zoomFileId).sort()).toEqual(files.map((f) => f.id).sort());
+    const rows = await storedRowsOf(files);
+    expect([...rows.keys()].sort()).toEqual(files.map((f) => truthFileKey(f.meetingUuid, f.file)).sort());
+    expect(rows.size).toBe((await storedFiles()).length);
     const s3 = testS3Client();
-    for (const file of files) {
-      const row = rows.find((r) => r.zoomFileId === file.id)!;
+    for (const { meetingUuid, file } of files) {
+      const row = rows.get(truthFileKey(meetingUuid, file))!;
       expect(await s3ObjectSha256(s3, bucket, row.storageKey)).toEqual({ sha256: file.sha256, size: file.file_size });
     }
 
@@ -201,11 +220,12 @@ describe('production topology: separate worker, API and CLI processes on an unpr
       hostId: tenant.users[0]!.zoomUserId, recorded: true, processing: false, participants: 0,
       start_time: new Date(now - 2 * 3600_000).toISOString(), durationMinutes: 20,
     });
-    const lateFiles = expectedArchive(await sim.control.groundTruth(zoom.accountId), tenant).find((m) => m.meeting.uuid === late.uuid)!.files;
+    const lateFiles = filesOf(expectedArchive(await sim.control.groundTruth(zoom.accountId), tenant).filter((m) => m.meeting.uuid === late.uuid));
     expect(lateFiles.length).toBeGreaterThan(0);
     await waitForStored(lateFiles, 90_000);
-    for (const file of lateFiles) {
-      const row = (await storedFiles()).find((r) => r.zoomFileId === file.id)!;
+    const lateRows = await storedRowsOf(lateFiles);
+    for (const { meetingUuid, file } of lateFiles) {
+      const row = lateRows.get(truthFileKey(meetingUuid, file))!;
       expect(await s3ObjectSha256(s3, bucket, row.storageKey)).toEqual({ sha256: file.sha256, size: file.file_size });
     }
     // The sync that archived it authenticated with the new secret (the old one gets no token).
