@@ -5,6 +5,9 @@ import { createDeleteAfterArchiveActivities } from './delete-after-archive.js';
 import { createMeetingActivities } from './meeting.js';
 import { createPhoneCallActivities } from './phone-call.js';
 import { createPhoneSyncActivities } from './phone-listing.js';
+import { createCallReconciliationActivities } from './reconcile-calls.js';
+import { createMeetingReconciliationActivities } from './reconcile-meetings.js';
+import { createReconciliationActivities } from './reconciliation.js';
 import { createSyncActivities } from './sync.js';
 
 // Activities are built by a factory that receives their dependencies (database, media store,
@@ -17,6 +20,9 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createDeleteAfterArchiveActivities(deps),
   ...createPhoneSyncActivities(deps),
   ...createPhoneCallActivities(deps),
+  ...createReconciliationActivities(deps),
+  ...createMeetingReconciliationActivities(deps),
+  ...createCallReconciliationActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -167,7 +167,7 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
   },
 });
 
-async function participantRows(zoom: ZoomClient, meetingUuid: string) {
+export async function participantRows(zoom: ZoomClient, meetingUuid: string) {
   try {
     return await zoom.listPastMeetingParticipants(meetingUuid).toArray();
   } catch (err) {
@@ -177,7 +177,7 @@ async function participantRows(zoom: ZoomClient, meetingUuid: string) {
   }
 }
 
-function recordedUser(user: RecordedUser, asParticipant: ConversationParticipant | undefined): MeetingRecordedUser {
+export function recordedUser(user: RecordedUser, asParticipant: ConversationParticipant | undefined): MeetingRecordedUser {
   return {
     zoomUserId: user.zoomUserId,
     name: user.name,

@@ -14,7 +14,11 @@ import { createZoomClient, resolveRateLimits, SharedRateLimiter, type ZoomClient
  * `tenants apply` within `freshnessMs` without a restart.
  */
 export interface ZoomClients {
-  forTenant(tenantId: string): Promise<ZoomClient>;
+  /**
+   * `dailyQuotaShare`: a client whose heavy calls stop once the account's count of the day reaches
+   * that share of the daily quota (reconciliation's; src/zoom/shared-rate-limiter.ts).
+   */
+  forTenant(tenantId: string, options?: { dailyQuotaShare?: number }): Promise<ZoomClient>;
   /** Adds the calls counted since the last flush to the tenant's stored API usage. */
   flushUsage(tenantId: string): Promise<void>;
   close(): Promise<void>;
@@ -31,6 +35,7 @@ export interface ZoomClientsOptions {
 const DEFAULT_FRESHNESS_MS = 15_000;
 
 interface Entry {
+  tenantId: string;
   client: ZoomClient;
   /** The tenant row's updated_at the client was built from. */
   version: number;
@@ -44,7 +49,7 @@ export function createZoomClients(db: Database, secrets: SecretBox, options: Zoo
   // One refresh per tenant at a time: concurrent activities wait for the same one.
   const refreshing = new Map<string, Promise<ZoomClient>>();
 
-  const build = async (tenantId: string): Promise<ZoomClient> => {
+  const build = async (tenantId: string, dailyQuotaShare: number | undefined): Promise<ZoomClient> => {
     const tenant = await requireTenant(db, tenantId);
     const credentials = await getTenantCredentials(db, secrets, tenantId);
     return createZoomClient(
@@ -62,7 +67,11 @@ export function createZoomClients(db: Database, secrets: SecretBox, options: Zoo
       },
       {
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-        rateLimiter: new SharedRateLimiter({ store: pacingStore(db, tenantId), profile: resolveRateLimits(tenant.plan, undefined) }),
+        rateLimiter: new SharedRateLimiter({
+          store: pacingStore(db, tenantId),
+          profile: resolveRateLimits(tenant.plan, undefined),
+          ...(dailyQuotaShare !== undefined ? { dailyQuotaShare } : {}),
+        }),
         // A secret rotated while this client is cached (up to freshnessMs) is picked up at Zoom's first refusal.
         reloadCredentials: async () => {
           const current = await getTenantCredentials(db, secrets, tenantId);
@@ -78,39 +87,42 @@ export function createZoomClients(db: Database, secrets: SecretBox, options: Zoo
     void client.close().catch(() => undefined);
   };
 
-  const refresh = async (tenantId: string): Promise<ZoomClient> => {
+  const refresh = async (tenantId: string, dailyQuotaShare: number | undefined, key: string): Promise<ZoomClient> => {
     const version = (await getTenantVersion(db, tenantId)).getTime();
-    const current = entries.get(tenantId);
+    const current = entries.get(key);
     if (current && current.version === version) {
       current.checkedAt = now();
       return current.client;
     }
-    const client = await build(tenantId);
-    entries.set(tenantId, { client, version, checkedAt: now() });
+    const client = await build(tenantId, dailyQuotaShare);
+    entries.set(key, { tenantId, client, version, checkedAt: now() });
     if (current) await retire(tenantId, current.client);
     return client;
   };
 
   return {
-    forTenant(tenantId) {
-      const current = entries.get(tenantId);
+    forTenant(tenantId, options = {}) {
+      const share = options.dailyQuotaShare;
+      const key = share === undefined ? tenantId : `${tenantId}#share=${share}`;
+      const current = entries.get(key);
       if (current && now() - current.checkedAt < freshnessMs) return Promise.resolve(current.client);
-      let pending = refreshing.get(tenantId);
+      let pending = refreshing.get(key);
       if (!pending) {
-        pending = refresh(tenantId).finally(() => refreshing.delete(tenantId));
-        refreshing.set(tenantId, pending);
+        pending = refresh(tenantId, share, key).finally(() => refreshing.delete(key));
+        refreshing.set(key, pending);
       }
       return pending;
     },
     async flushUsage(tenantId) {
-      const entry = entries.get(tenantId);
-      if (entry) await recordApiUsage(db, tenantId, entry.client.usage.drain());
+      for (const entry of entries.values()) {
+        if (entry.tenantId === tenantId) await recordApiUsage(db, tenantId, entry.client.usage.drain());
+      }
     },
     async close() {
       await Promise.allSettled(refreshing.values());
-      for (const [tenantId, entry] of entries) {
-        entries.delete(tenantId);
-        await recordApiUsage(db, tenantId, entry.client.usage.drain()).catch(() => undefined);
+      for (const [key, entry] of entries) {
+        entries.delete(key);
+        await recordApiUsage(db, entry.tenantId, entry.client.usage.drain()).catch(() => undefined);
         await entry.client.close();
       }
     },

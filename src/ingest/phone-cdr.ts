@@ -33,15 +33,18 @@ export interface CallParties {
 
 const nonEmpty = (v: string | undefined): string | undefined => (v ? v : undefined);
 
-function legParty(leg: CallPathLeg, side: 'caller' | 'callee'): CallParty {
-  const extension = nonEmpty(leg[`${side}_ext_number`]);
-  const party: CallParty = { name: leg[`${side}_name`] ?? '' };
-  const number = extension ?? nonEmpty(leg[`${side}_did_number`]);
+type PartyFields = Pick<CallPathLeg, `${'caller' | 'callee'}_${'ext_number' | 'name' | 'did_number' | 'ext_id' | 'email'}`>;
+
+/** One end of a leg, or of a whole call as the call history lists it (the same fields). */
+export function partyOf(row: PartyFields, side: 'caller' | 'callee'): CallParty {
+  const extension = nonEmpty(row[`${side}_ext_number`]);
+  const party: CallParty = { name: row[`${side}_name`] ?? '' };
+  const number = extension ?? nonEmpty(row[`${side}_did_number`]);
   if (number) party.number = number;
-  const id = nonEmpty(leg[`${side}_ext_id`]);
+  const id = nonEmpty(row[`${side}_ext_id`]);
   if (id) party.zoomUserId = id;
   if (extension) party.extension = extension;
-  const email = nonEmpty(leg[`${side}_email`]);
+  const email = nonEmpty(row[`${side}_email`]);
   if (email) party.email = email;
   return party;
 }
@@ -54,8 +57,8 @@ export function partiesFromCallPath(detail: CallHistoryDetail): CallParties {
       recordingId: nonEmpty(leg.recording_id) ?? null,
       startedAt: leg.start_time ?? null,
       endedAt: leg.end_time ?? null,
-      caller: legParty(leg, 'caller'),
-      callee: legParty(leg, 'callee'),
+      caller: partyOf(leg, 'caller'),
+      callee: partyOf(leg, 'callee'),
     })),
   };
 }
@@ -153,6 +156,9 @@ export function buildPhoneCdr({ call, parties, user, recordings, internalNumberP
   const legs = parties?.legs.filter((l) => isUser(l.caller, user) || isUser(l.callee, user)) ?? [];
   const starts = (legs.length > 0 ? legs.map((l) => l.startedAt) : recordings.map((r) => r.startedAt.toISOString())).filter((t): t is string => t !== null);
   const ends = (legs.length > 0 ? legs.map((l) => l.endedAt) : recordings.map((r) => r.endedAt?.toISOString() ?? null)).filter((t): t is string => t !== null);
+  // A call reconciliation found without any recording: the call's own start.
+  if (starts.length === 0 && parties?.startedAt) starts.push(parties.startedAt);
+  if (ends.length === 0 && parties?.endedAt) ends.push(parties.endedAt);
   const startedAt = new Date(starts.reduce((a, b) => (a < b ? a : b)));
   const endedAt = ends.length > 0 ? new Date(ends.reduce((a, b) => (a > b ? a : b))) : null;
   const firstLeg = parties?.legs[0];

@@ -8,7 +8,7 @@ export type MeetingSource = 'archiving' | 'cloud_recordings';
 export type SyncSource = MeetingSource | 'phone';
 
 /** How an ingest was started: by a tenant's schedule, by a Zoom webhook, or by a recovery request. */
-export type IngestTrigger = 'schedule' | 'webhook' | 'recovery';
+export type IngestTrigger = 'schedule' | 'webhook' | 'recovery' | 'reconciliation';
 
 /** One held meeting instance, as much as a child workflow needs besides its files. */
 export interface MeetingRef {

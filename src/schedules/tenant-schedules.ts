@@ -3,10 +3,12 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import type { Database } from '../db/client.js';
 import { listTenants, type Tenant } from '../db/queries/tenants.js';
 import type { PhoneSyncInput, SyncSource, TenantSyncInput } from '../ingest/types.js';
-import { syncScheduleId, syncWorkflowId } from '../workflows/ids.js';
+import { reconcileScheduleId, syncScheduleId, syncWorkflowId } from '../workflows/ids.js';
+import type { ReconcileDaysInput } from '../workflows/reconcile-days.js';
 import { ZoomSource, ZoomTenant } from '../workflows/search-attributes.js';
 
-// One Temporal Schedule per tenant and source, made from the tenant's row in the database. Ops own
+// One Temporal Schedule per tenant and source, and one for the tenant's daily reconciliation, made
+// from the tenant's row in the database. Ops own
 // them afterwards: pause, trigger now and backfill in the Web UI or `temporal schedule ...`.
 // syncSchedules brings every schedule in line with the database: it creates what is missing,
 // updates a changed interval (a paused schedule stays paused) and deletes the schedules of
@@ -36,18 +38,56 @@ const noChanges = (): ScheduleChanges => ({ created: [], updated: [], deleted: [
 const enabledSources = (tenant: Tenant): SyncSource[] =>
   SOURCES.filter((s) => ({ archiving: tenant.archivingEnabled, cloud_recordings: tenant.cloudRecordingsEnabled, phone: tenant.phoneEnabled })[s]);
 
-/** `sync:<tenant>:<source>` → its parts, for schedules this module made. */
-function parseScheduleId(scheduleId: string): { tenantId: string; source: SyncSource } | undefined {
+/** The tenant of `sync:<tenant>:<source>` or `reconcile:<tenant>`, for schedules this module made. */
+function tenantOfScheduleId(scheduleId: string): string | undefined {
   const [kind, tenantId, source, ...rest] = scheduleId.split(':');
+  if (kind === 'reconcile' && tenantId && source === undefined) return tenantId;
   if (kind !== 'sync' || !tenantId || rest.length > 0 || !SOURCES.includes(source as SyncSource)) return undefined;
-  return { tenantId, source: source as SyncSource };
+  return tenantId;
+}
+
+/** The UTC hour of the daily reconciliation, by default: after midnight, when Zoom's daily quota is fresh. */
+export const DEFAULT_RECONCILE_HOUR_UTC = 2;
+
+type BuiltSchedule = { spec: ScheduleSpec; action: ScheduleOptionsAction; policies: NonNullable<ScheduleOptions['policies']> };
+
+const withFingerprint = (built: Omit<BuiltSchedule, 'action'> & { action: Omit<ScheduleOptionsAction, 'memo' | 'typedSearchAttributes'> }, searchAttributes: NonNullable<ScheduleOptionsAction['typedSearchAttributes']>): BuiltSchedule => {
+  const fingerprint = createHash('sha256').update(JSON.stringify(built)).digest('hex').slice(0, 16);
+  return { ...built, action: { ...built.action, typedSearchAttributes: searchAttributes, memo: { [FINGERPRINT_MEMO_KEY]: fingerprint } } as ScheduleOptionsAction };
+};
+
+/**
+ * The daily reconciliation (src/workflows/reconcile-days.ts): at the tenant's hour, it reconciles
+ * the day before and re-checks the one before that.
+ */
+function reconcileScheduleOf(tenant: Tenant, settings: ScheduleSettings): BuiltSchedule {
+  const input: ReconcileDaysInput = { tenantId: tenant.id };
+  return withFingerprint({
+    spec: { calendars: [{ hour: tenant.options.reconciliation?.hourUtc ?? DEFAULT_RECONCILE_HOUR_UTC, minute: 0 }], jitter: '10m' },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours' },
+    action: { type: 'startWorkflow' as const, workflowType: 'reconcileDays', workflowId: reconcileScheduleId(tenant.id), taskQueue: settings.taskQueue, args: [input] },
+  }, [{ key: ZoomTenant, value: tenant.id }]);
+}
+
+/** Every schedule a tenant may have, with what it should be (null: it should not exist). */
+function tenantSchedules(tenant: Tenant, settings: ScheduleSettings): { scheduleId: string; memo: Record<string, string>; schedule: BuiltSchedule | null }[] {
+  const sources = enabledSources(tenant);
+  const reconciles = sources.length > 0 && tenant.options.reconciliation?.enabled !== false;
+  return [
+    ...SOURCES.map((source) => ({
+      scheduleId: syncScheduleId(tenant.id, source),
+      memo: { tenant: tenant.id, source },
+      schedule: sources.includes(source) ? scheduleOf(tenant, source, settings) : null,
+    })),
+    { scheduleId: reconcileScheduleId(tenant.id), memo: { tenant: tenant.id }, schedule: reconciles ? reconcileScheduleOf(tenant, settings) : null },
+  ];
 }
 
 // The schedule's own memo cannot be updated, so the fingerprint of the configuration a schedule
 // was made from travels in its action's memo: a schedule whose fingerprint matches is left alone.
 const FINGERPRINT_MEMO_KEY = 'scheduleConfig';
 
-function scheduleOf(tenant: Tenant, source: SyncSource, settings: ScheduleSettings): { spec: ScheduleSpec; action: ScheduleOptionsAction; policies: NonNullable<ScheduleOptions['policies']> } {
+function scheduleOf(tenant: Tenant, source: SyncSource, settings: ScheduleSettings): BuiltSchedule {
   // Zoom Phone has its own sync workflow; the meeting sources share tenantSync.
   const input: TenantSyncInput | PhoneSyncInput = source === 'phone' ? { tenantId: tenant.id } : { tenantId: tenant.id, source };
   const spec: ScheduleSpec = {
@@ -67,34 +107,23 @@ function scheduleOf(tenant: Tenant, source: SyncSource, settings: ScheduleSettin
     taskQueue: settings.taskQueue,
     args: [input],
   };
-  const fingerprint = createHash('sha256').update(JSON.stringify({ spec, policies, action })).digest('hex').slice(0, 16);
-  return {
-    spec,
-    policies,
-    action: {
-      ...action,
-      typedSearchAttributes: [
-        { key: ZoomTenant, value: tenant.id },
-        { key: ZoomSource, value: source },
-      ],
-      memo: { [FINGERPRINT_MEMO_KEY]: fingerprint },
-    },
-  };
+  return withFingerprint({ spec, policies, action }, [
+    { key: ZoomTenant, value: tenant.id },
+    { key: ZoomSource, value: source },
+  ]);
 }
 
 /** Creates, updates or deletes one tenant's schedules so they match its row. */
 export async function applyTenantSchedules(client: Client, tenant: Tenant, settings: ScheduleSettings): Promise<ScheduleChanges> {
   const changes = noChanges();
-  const wanted = enabledSources(tenant);
-  for (const source of SOURCES) {
-    const scheduleId = syncScheduleId(tenant.id, source);
-    if (!wanted.includes(source)) {
+  for (const { scheduleId, memo, schedule } of tenantSchedules(tenant, settings)) {
+    if (!schedule) {
       if (await deleteSchedule(client, scheduleId)) changes.deleted.push(scheduleId);
       continue;
     }
-    const { spec, action, policies } = scheduleOf(tenant, source, settings);
+    const { spec, action, policies } = schedule;
     try {
-      await client.schedule.create({ scheduleId, spec, action, policies, memo: { tenant: tenant.id, source } });
+      await client.schedule.create({ scheduleId, spec, action, policies, memo });
       changes.created.push(scheduleId);
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
@@ -133,8 +162,8 @@ export async function syncSchedules(client: Client, db: Database, settings: Sche
   }
   const known = new Set(tenants.map((t) => t.id));
   for await (const schedule of client.schedule.list()) {
-    const parsed = parseScheduleId(schedule.scheduleId);
-    if (!parsed || known.has(parsed.tenantId)) continue;
+    const tenantId = tenantOfScheduleId(schedule.scheduleId);
+    if (!tenantId || known.has(tenantId)) continue;
     // Another deployment (staging beside production) may share the namespace: only schedules that
     // feed this deployment's task queue are ours to delete.
     const described = await client.schedule.getHandle(schedule.scheduleId).describe();

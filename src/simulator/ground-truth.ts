@@ -59,6 +59,8 @@ export interface GroundTruthMeeting {
   participants: GroundTruthParticipant[];
   /** Cloud-recorded in this account. */
   recorded: boolean;
+  /** Recording was on but failed: Zoom's logs say recorded, yet no file exists. */
+  recording_failed: boolean;
   /** Has compliance-archive files. */
   archived: boolean;
   /** When the archive completed (Zoom's `complete_time`); null while any archive file is processing, or without archive. */
@@ -185,6 +187,7 @@ export async function meetingTruth(state: SimState, tenant: SimTenant, meeting: 
     duration: Math.round((meeting.end_time - meeting.start_time) / 60_000),
     participants: meeting.participants.map(participantTruth),
     recorded: meeting.recorded,
+    recording_failed: meeting.recording_failed ?? false,
     archived: meeting.archive_files.length > 0,
     archive_complete_time: complete === null ? null : zoomTime(complete),
     files,

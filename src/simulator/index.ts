@@ -9,6 +9,7 @@ import { archiveRoutes } from './routes/archive.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { phoneDownloadRoutes } from './routes/downloads.js';
 import { pastMeetingRoutes } from './routes/past-meetings.js';
+import { reportRoutes } from './routes/reports.js';
 import { phoneRoutes } from './routes/phone.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { userRoutes } from './routes/users.js';
@@ -76,7 +77,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   if (options.network !== undefined) state.network.set(options.network);
   const webhooks = new WebhookSender(state, options.webhookRetryDelaysMs ?? ZOOM_RETRY_DELAYS_MS);
   const control = new SimulatorControl(state, webhooks);
-  const router = new Router([...userRoutes, ...recordingRoutes, ...archiveRoutes, ...dashboardRoutes, ...pastMeetingRoutes, ...phoneRoutes, ...phoneDownloadRoutes]);
+  const router = new Router([...userRoutes, ...recordingRoutes, ...archiveRoutes, ...dashboardRoutes, ...pastMeetingRoutes, ...reportRoutes, ...phoneRoutes, ...phoneDownloadRoutes]);
   const server = createSimulatorServer({ state, router, control: controlHttpHandler(control) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -95,6 +95,8 @@ export interface SimMeeting {
   participants: SimParticipant[];
   /** Held with cloud recording on. */
   recorded: boolean;
+  /** Recording was on but Zoom produced nothing (dashboards say has_recording; no files exist). */
+  recording_failed?: boolean;
   /** Hosted outside this account; an internal user attended (archive: meeting_type external). */
   external_host: boolean;
   recording_files: SimFile[];

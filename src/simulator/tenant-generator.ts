@@ -24,6 +24,10 @@ export interface TenantSpec {
   phoneCallsPerDay?: number;
   /** Meetings held without cloud recording (default 0.15). */
   unrecordedShare?: number;
+  /** Of those, meetings whose recording failed: Zoom's logs say recorded, no file exists (default 0). */
+  recordingFailedShare?: number;
+  /** Meetings nobody joined but the host (default 0). */
+  onePersonShare?: number;
   /** Recorded meetings of the last 24 h whose video is still processing (default 0.2). */
   processingShare?: number;
   /** Meetings whose UUID starts with `/` or contains `//` (default 0.1). */
@@ -218,6 +222,8 @@ export interface MeetingInput {
   /** Number of extra participants, or explicit ones (user ids of the tenant or guests). */
   participants?: number | ParticipantInput[];
   recorded?: boolean;
+  /** Recording was started but failed: the dashboard says recorded, Zoom holds no file. */
+  recordingFailed?: boolean;
   /** Recording segments (default 1). */
   segments?: number;
   /** Explicit recording files; replaces the generated set. */
@@ -350,6 +356,7 @@ export function buildMeeting(ctx: GeneratorContext, tenant: SimTenant, rng: Rng,
     password: digits(rng, 6),
     participants,
     recorded,
+    ...(input.recordingFailed && !recorded ? { recording_failed: true } : {}),
     external_host: external,
     recording_files: [],
     participant_audio_files: [],
@@ -545,12 +552,21 @@ export function generateTenant(ctx: GeneratorContext, index: number, spec: Tenan
       const externalHost = rng.chance(spec.externalHostShare ?? 0.05);
       // Inactive users hosted meetings before they were deactivated; their recordings still count.
       const hosts = d > 2 ? tenant.users : tenant.users.filter((u) => u.status === 'active');
+      // Drawn in the order they always were (host, then recorded), so seeds keep their tenants.
+      const hostId = hosts.length > 0 ? rng.pick(hosts).id : undefined;
+      const recorded = !rng.chance(spec.unrecordedShare ?? 0.15);
+      // Shares that default to 0 draw nothing, so existing seeds generate the same tenants.
+      const drawn = (share: number | undefined) => (share ?? 0) > 0 && rng.chance(share ?? 0);
+      const recordingFailed = !recorded && drawn(spec.recordingFailedShare);
+      const onePerson = drawn(spec.onePersonShare);
       const meeting = buildMeeting(ctx, tenant, rng, {
         externalHost,
-        hostId: hosts.length > 0 ? rng.pick(hosts).id : undefined,
+        ...(onePerson ? { participants: 0 } : {}),
+        recordingFailed,
+        hostId,
         start_time: new Date(start).toISOString(),
         durationMinutes,
-        recorded: !rng.chance(spec.unrecordedShare ?? 0.15),
+        recorded,
         segments: rng.chance(spec.multiSegmentShare ?? 0.15) ? 2 : 1,
         individualAudio: rng.chance(spec.individualAudioShare ?? 0.2),
         processing: recentlyEnded && rng.chance(spec.processingShare ?? 0.2),

@@ -1,4 +1,5 @@
 import type { SyncSource } from '../ingest/types.js';
+import type { ReconcileFamily } from '../reconciliation/types.js';
 
 // Readable, deterministic workflow IDs: the same meeting always maps to the same ID, so a second
 // start (another sync, a webhook, a second worker) is refused by Temporal or finds the work done.
@@ -11,3 +12,9 @@ export const phoneCallWorkflowId = (tenantId: string, callId: string) => `phone:
 export const syncWorkflowId = (tenantId: string, source: SyncSource) => `sync:${tenantId}:${source}`;
 
 export const syncScheduleId = (tenantId: string, source: SyncSource) => `sync:${tenantId}:${source}`;
+
+/** One reconciliation per tenant, family and UTC day (yyyy-mm-dd): a second start finds it running. */
+export const reconcileWorkflowId = (tenantId: string, family: ReconcileFamily, day: string) => `reconcile:${tenantId}:${family}:${day}`;
+
+/** The tenant's daily reconciliation schedule (it reconciles the day before, every family the tenant imports). */
+export const reconcileScheduleId = (tenantId: string) => `reconcile:${tenantId}`;

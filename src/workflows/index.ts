@@ -3,3 +3,5 @@ export { tenantSync } from './tenant-sync.js';
 export { ingestMeeting } from './ingest-meeting.js';
 export { phoneSync } from './phone-sync.js';
 export { ingestPhoneCall } from './ingest-phone-call.js';
+export { reconcile } from './reconcile.js';
+export { reconcileDays } from './reconcile-days.js';

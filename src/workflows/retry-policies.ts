@@ -84,3 +84,13 @@ export const smallFilesOptions: ActivityOptions = {
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 };
+
+/**
+ * A reconciliation step: one walk of Zoom's logs or one batch of checks. Heartbeats per flush or
+ * meeting; a spent daily quota is not a failure (the step returns and the workflow sleeps).
+ */
+export const reconcileStepOptions: ActivityOptions = {
+  ...apiCallOptions,
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '2 minutes',
+};

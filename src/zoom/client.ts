@@ -24,6 +24,7 @@ import {
   parseResponse,
   phoneRecordingsPageSchema,
   recordingMeetingSchema,
+  reportMeetingsPageSchema,
   userRecordingsPageSchema,
   usersPageSchema,
   type ArchiveMeeting,
@@ -36,6 +37,7 @@ import {
   type PastMeetingParticipant,
   type PhoneRecording,
   type RecordingMeeting,
+  type ReportMeeting,
   type ZoomUser,
 } from './schemas.js';
 import { UsageCounters } from './usage.js';
@@ -198,6 +200,18 @@ export class ZoomClient {
     return this.list(
       { path: '/metrics/meetings', family: 'meetings', category: 'resource-intensive', schema: dashboardMeetingsPageSchema, items: (p) => p.meetings, keyOf: (m) => m.uuid },
       dateWindows(range.from, range.to, { span: 'month', overlapDays: range.overlapDays ?? 0 }).map((w) => ({ ...w, type: range.type ?? 'past', page_size: range.pageSize ?? MAX_PAGE })),
+    );
+  }
+
+  /**
+   * One user's meetings from Zoom's reports (heavy, Pro+) in ≤ one-month windows. Zoom quirk: `past`
+   * lists only the meetings they hosted with two people or more, `pastOne` those with one, and
+   * `pastJoined` those they joined of someone else's.
+   */
+  listUserReportMeetings(userId: string, range: DateRange & { type: 'past' | 'pastOne' | 'pastJoined'; pageSize?: number }): Listing<ReportMeeting> {
+    return this.list(
+      { path: `/report/users/${encodeURIComponent(userId)}/meetings`, family: 'meetings', category: 'heavy', schema: reportMeetingsPageSchema, items: (p) => p.meetings, keyOf: (m) => m.uuid },
+      dateWindows(range.from, range.to, { span: 'month', overlapDays: range.overlapDays ?? 0 }).map((w) => ({ ...w, type: range.type, page_size: range.pageSize ?? MAX_PAGE })),
     );
   }
 

@@ -128,6 +128,23 @@ export const dashboardMeetingSchema = z.looseObject({
 });
 export const dashboardMeetingsPageSchema = z.looseObject({ ...pageFields, from: optStr, to: optStr, meetings: z.array(dashboardMeetingSchema) });
 
+/** A row of GET /report/users/{userId}/meetings; `has_recording` and join times only for `pastJoined`. */
+export const reportMeetingSchema = z.looseObject({
+  uuid: str,
+  id: z.number(),
+  topic: optStr,
+  user_name: optStr,
+  user_email: optStr,
+  start_time: str,
+  end_time: optStr,
+  duration: z.number().optional(),
+  participants_count: z.number().optional(),
+  has_recording: z.boolean().optional(),
+  join_time: optStr,
+  leave_time: optStr,
+});
+export const reportMeetingsPageSchema = z.looseObject({ ...pageFields, from: optStr, to: optStr, meetings: z.array(reportMeetingSchema).default([]) });
+
 export const dashboardParticipantSchema = z.looseObject({
   id: optStr,
   participant_user_id: optStr,
@@ -259,6 +276,7 @@ export type RecordingMeeting = z.infer<typeof recordingMeetingSchema>;
 export type ArchiveFile = z.infer<typeof archiveFileSchema>;
 export type ArchiveMeeting = z.infer<typeof archiveMeetingSchema>;
 export type DashboardMeeting = z.infer<typeof dashboardMeetingSchema>;
+export type ReportMeeting = z.infer<typeof reportMeetingSchema>;
 export type DashboardParticipant = z.infer<typeof dashboardParticipantSchema>;
 export type ParticipantQos = z.infer<typeof participantQosSchema>;
 export type PastMeetingParticipant = z.infer<typeof pastMeetingParticipantSchema>;

@@ -54,6 +54,12 @@ export interface SharedRateLimiterOptions {
   clock?: Clock;
   /** Tests: the instant slots count from, instead of the store's clock. */
   pacingNow?: () => Date;
+  /**
+   * The part of the daily quota this limiter's calls may reach (default 1). The count is the
+   * account's, every caller's calls included: reconciliation stops at its share and leaves the
+   * rest of the day's quota to the import.
+   */
+  dailyQuotaShare?: number;
 }
 
 export class SharedRateLimiter implements Pacer {
@@ -70,7 +76,7 @@ export class SharedRateLimiter implements Pacer {
       family,
       category,
       ...this.pace(family, category),
-      ...(sharesDailyQuota(category) ? { daily: { day: utcDay(now), quota: profile.dailyHeavy[family], now } } : {}),
+      ...(sharesDailyQuota(category) ? { daily: { day: utcDay(now), quota: Math.floor(profile.dailyHeavy[family] * (this.options.dailyQuotaShare ?? 1)), now } } : {}),
       ...this.at(),
     });
     if ('dailyBlockedUntil' in grant) return { dailyBlockedUntil: grant.dailyBlockedUntil };

@@ -30,7 +30,11 @@ import {
   openDatabase,
   recordApiUsage,
   setRecoveryItemState,
-  startReconciliationRun,
+  beginReconciliationRun,
+  listReconciliationItems,
+  reconciliationCounts,
+  setItemOutcome,
+  upsertReconciliationItems,
   trackMediaFile,
   UnknownTenantError,
   updateReconciliationRun,
@@ -131,11 +135,11 @@ describe.each(backends)('database on %s', (_name, makeBackend) => {
 
   it('migrates an empty database to every table, and opening again changes nothing', async () => {
     const names = rowsOf<{ table_name: string }>(await db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`));
-    // The schema as migrated, ahead of the workflows: reconciliation_runs, recovery_requests and
-    // recovery_items have no workflow writing them yet (see the storage-layer-only test below).
+    // The schema as migrated, ahead of the workflows: recovery_requests and recovery_items have no
+    // workflow writing them yet (see the storage-layer-only test below).
     expect(names.map((r) => r.table_name)).toEqual([
       'api_daily_quotas', 'api_pacing', 'api_usage', 'conversations', 'listed_calls', 'listed_meetings', 'media_files', 'meeting_people',
-      'phone_recordings', 'reconciliation_runs', 'recorded_users', 'recovery_items', 'recovery_requests', 'sync_states', 'tenants', 'user_listing_states',
+      'phone_recordings', 'reconciliation_items', 'reconciliation_runs', 'recorded_users', 'recovery_items', 'recovery_requests', 'sync_states', 'tenants', 'user_listing_states',
     ]);
     await opened.close();
     opened = await backend.open();
@@ -336,11 +340,27 @@ describe.each(backends)('database on %s', (_name, makeBackend) => {
     expect(await listRecoveryItems(db, 'globex', request.id)).toEqual([]);
     expect(await setRecoveryItemState(db, 'globex', items[0]!.id, { state: 'failed' })).toBeUndefined();
 
-    const run = await startReconciliationRun(db, 'acme', { source: 'archiving', fromDay: '2024-03-09', toDay: '2024-03-09' });
-    await updateReconciliationRun(db, 'acme', run.id, { status: 'waiting_for_quota', cursor: { day: '2024-03-09', nextPageToken: 'tok' }, apiCalls: 30_000 });
-    expect(await updateReconciliationRun(db, 'globex', run.id, { status: 'failed' })).toBeUndefined();
+    const day = { family: 'meetings' as const, day: '2024-03-09' };
+    await beginReconciliationRun(db, 'acme', day);
+    await upsertReconciliationItems(db, 'acme', day, [
+      { platformCallId: 'uuid-a', facts: { zoomId: '1', startTime: '2024-03-09T10:00:00Z', knownUserIds: ['u1'] } },
+      { platformCallId: 'uuid-a', facts: { zoomId: '1', startTime: '2024-03-09T10:00:00Z', knownUserIds: ['u2'] } },
+      { platformCallId: 'uuid-b', facts: { zoomId: '2', startTime: '2024-03-09T11:00:00Z' } },
+    ]);
+    // Found again by another user's report: the users Zoom named are merged, nothing is added twice.
+    await upsertReconciliationItems(db, 'acme', day, [{ platformCallId: 'uuid-a', facts: { zoomId: '1', startTime: '2024-03-09T10:00:00Z', knownUserIds: ['u3', 'u1'] } }]);
+    const found = await listReconciliationItems(db, 'acme', day);
+    expect(found.map((i) => [i.platformCallId, [...(i.facts.knownUserIds ?? [])].sort()])).toEqual([['uuid-a', ['u1', 'u2', 'u3']], ['uuid-b', []]]);
+    await setItemOutcome(db, 'acme', 'meetings', 'uuid-a', { outcome: 'not_recorded', reason: 'not recorded', failedCdrs: 2 });
+    await updateReconciliationRun(db, 'acme', day, { status: 'waiting_for_quota', cursor: { listingsDone: 1 } }, { pages: 3, heavyCalls: 3 });
+    expect(await updateReconciliationRun(db, 'globex', day, { status: 'failed' })).toBeUndefined();
     const [saved] = await listReconciliationRuns(db, 'acme');
-    expect(saved).toMatchObject({ status: 'waiting_for_quota', cursor: { day: '2024-03-09', nextPageToken: 'tok' }, apiCalls: 30_000 });
+    expect(saved).toMatchObject({ status: 'waiting_for_quota', cursor: { listingsDone: 1 }, pagesWalked: 3, heavyCalls: 3, runs: 1 });
+    expect(await reconciliationCounts(db, 'acme', day)).toMatchObject({ found: 2, checked: 1, notRecorded: 1, failedCdrs: 2 });
+    // A re-run of the day checks again what was not archived, and counts the run.
+    expect(await beginReconciliationRun(db, 'acme', day)).toMatchObject({ status: 'running', runs: 2, cursor: { listingsDone: 0 } });
+    expect(await reconciliationCounts(db, 'acme', day)).toMatchObject({ found: 2, checked: 0, failedCdrs: 0 });
+    expect(await reconciliationCounts(db, 'globex', day)).toMatchObject({ found: 0 });
     expect(await listReconciliationRuns(db, 'globex')).toEqual([]);
   });
 });

@@ -74,7 +74,9 @@ describe('search attributes', () => {
 describe('schedules follow the database', () => {
   const tenant = (id: string, overrides: Partial<TenantInput> = {}): TenantInput => ({
     id, name: id, zoomAccountId: 'acc', zoomClientId: 'cid', zoomClientSecret: 'secret',
-    archivingEnabled: true, cloudRecordingsEnabled: false, pollIntervalSeconds: 300, ...overrides,
+    archivingEnabled: true, cloudRecordingsEnabled: false, pollIntervalSeconds: 300,
+    // The daily reconciliation's schedule has its own test below.
+    options: { deleteAfterArchive: false, reconciliation: { enabled: false } }, ...overrides,
   });
   const sorted = (c: ScheduleChanges) => ({ created: c.created.sort(), updated: c.updated.sort(), deleted: c.deleted.sort(), unchanged: c.unchanged.sort() });
   const ids = { acmeArchiving: 'sync:acme:archiving', acmeCloud: 'sync:acme:cloud_recordings', betaArchiving: 'sync:beta:archiving' };
@@ -131,5 +133,21 @@ describe('schedules follow the database', () => {
     const off = await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('delta', { archivingEnabled: false, phoneEnabled: false })), { taskQueue });
     expect(off.deleted).toEqual(['sync:delta:phone']);
     await expect(client.schedule.getHandle('sync:delta:phone').describe()).rejects.toThrow();
+  });
+
+  it('gives each importing tenant a daily reconciliation, reconcile:<tenant>, at its UTC hour; it follows the options and the tenant', async () => {
+    const options = (reconciliation: object) => ({ options: { deleteAfterArchive: false, reconciliation } });
+    const epsilon = await upsertTenant(db.db, secrets, tenant('epsilon', options({ hourUtc: 3 })));
+    expect((await applyTenantSchedules(client, epsilon, { taskQueue })).created).toEqual(['sync:epsilon:archiving', 'reconcile:epsilon']);
+    const daily = await client.schedule.getHandle('reconcile:epsilon').describe();
+    expect(daily.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcileDays', taskQueue, args: [{ tenantId: 'epsilon' }] });
+    expect(daily.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 3, end: 3, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] });
+
+    // Another hour updates it; turned off, it goes; a tenant that imports nothing has none.
+    expect((await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('epsilon', options({ hourUtc: 5 }))), { taskQueue })).updated).toEqual(['reconcile:epsilon']);
+    expect((await client.schedule.getHandle('reconcile:epsilon').describe()).spec.calendars?.[0]?.hour).toEqual([{ start: 5, end: 5, step: 1 }]);
+    expect((await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('epsilon', options({ enabled: false }))), { taskQueue })).deleted).toEqual(['reconcile:epsilon']);
+    const silent = await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('zeta', { archivingEnabled: false, ...options({}) })), { taskQueue });
+    expect(silent.created).toEqual([]);
   });
 });

@@ -1,29 +1,93 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import { reconciliationRuns, type SyncSource } from '../schema/index.js';
+import {
+  conversations,
+  listedCalls,
+  mediaFiles,
+  reconciliationItems,
+  reconciliationRuns,
+  type ReconciliationFamily,
+  type ReconciliationItemFacts,
+  type ReconciliationOutcome,
+} from '../schema/index.js';
 import { forTenant } from './upsert.js';
 
+// A reconciliation run per tenant, family and UTC day, and the meetings or calls it found in Zoom's
+// logs. Every count support sees is worked out from the items' outcomes, so a run resumed after a
+// crash, a sleep or a re-run of the day never counts anything twice.
+
 export type ReconciliationRun = typeof reconciliationRuns.$inferSelect;
-export type ReconciliationProgress = Partial<Pick<
+export type ReconciliationItem = typeof reconciliationItems.$inferSelect;
+export type ReconciliationRunPatch = Partial<Pick<
   ReconciliationRun,
-  'status' | 'cursor' | 'conversationsChecked' | 'missingFound' | 'failedCdrsWritten' | 'apiCalls' | 'finishedAt' | 'lastError'
+  'status' | 'phase' | 'plan' | 'planEstimate' | 'cursor' | 'pausedUntil' | 'finishedAt' | 'lastError'
 >>;
 
-export async function startReconciliationRun(
-  db: Database,
-  tenantId: string,
-  run: { source: SyncSource; fromDay: string; toDay: string },
-): Promise<ReconciliationRun> {
-  const [started] = await forTenant(tenantId, db.insert(reconciliationRuns).values({ ...run, tenantId }).returning());
-  return started!;
+export interface RunKey {
+  family: ReconciliationFamily;
+  /** yyyy-mm-dd (UTC). */
+  day: string;
 }
 
-/** Saves where the run stands, so a run that sleeps until 00:00 UTC resumes from its cursor. */
-export async function updateReconciliationRun(db: Database, tenantId: string, runId: string, progress: ReconciliationProgress): Promise<ReconciliationRun | undefined> {
+/**
+ * Starts the day's run afresh (a first run, or the re-check of a day already reconciled): the walk
+ * starts over, and what was found missing, unrecorded or not expected is checked again (a recording
+ * may have arrived since). Archived and not-ours items stay as they were.
+ */
+export async function beginReconciliationRun(db: Database, tenantId: string, key: RunKey): Promise<ReconciliationRun> {
+  return db.transaction(async (tx) => {
+    const [run] = await forTenant(
+      tenantId,
+      tx
+        .insert(reconciliationRuns)
+        .values({ tenantId, ...key })
+        .onConflictDoUpdate({
+          target: [reconciliationRuns.tenantId, reconciliationRuns.family, reconciliationRuns.day],
+          set: {
+            status: 'running', phase: 'walk', cursor: { listingsDone: 0 }, pausedUntil: null, finishedAt: null, lastError: null,
+            runs: sql`${reconciliationRuns.runs} + 1`, startedAt: sql`now()`, updatedAt: sql`now()`,
+          },
+        })
+        .returning(),
+    );
+    await tx
+      .update(reconciliationItems)
+      .set({ outcome: 'unchecked', updatedAt: sql`now()` })
+      .where(and(
+        eq(reconciliationItems.tenantId, tenantId),
+        eq(reconciliationItems.family, key.family),
+        eq(reconciliationItems.day, key.day),
+        inArray(reconciliationItems.outcome, ['missing', 'not_recorded', 'not_expected']),
+      ));
+    return run!;
+  });
+}
+
+export async function getReconciliationRun(db: Database, tenantId: string, key: RunKey): Promise<ReconciliationRun | undefined> {
+  const [run] = await db
+    .select()
+    .from(reconciliationRuns)
+    .where(and(eq(reconciliationRuns.tenantId, tenantId), eq(reconciliationRuns.family, key.family), eq(reconciliationRuns.day, key.day)));
+  return run;
+}
+
+/** Saves where the run stands; `usage` adds the pages and heavy calls a step spent. */
+export async function updateReconciliationRun(
+  db: Database,
+  tenantId: string,
+  key: RunKey,
+  patch: ReconciliationRunPatch,
+  usage: { pages?: number; heavyCalls?: number } = {},
+): Promise<ReconciliationRun | undefined> {
   const [run] = await db
     .update(reconciliationRuns)
-    .set({ ...progress, updatedAt: sql`now()` })
-    .where(and(eq(reconciliationRuns.tenantId, tenantId), eq(reconciliationRuns.id, runId)))
+    .set({
+      ...patch,
+      pagesWalked: sql`${reconciliationRuns.pagesWalked} + ${usage.pages ?? 0}`,
+      heavyCalls: sql`${reconciliationRuns.heavyCalls} + ${usage.heavyCalls ?? 0}`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(reconciliationRuns.tenantId, tenantId), eq(reconciliationRuns.family, key.family), eq(reconciliationRuns.day, key.day)))
     .returning();
   return run;
 }
@@ -33,6 +97,179 @@ export async function listReconciliationRuns(db: Database, tenantId: string, lim
     .select()
     .from(reconciliationRuns)
     .where(eq(reconciliationRuns.tenantId, tenantId))
-    .orderBy(desc(reconciliationRuns.startedAt))
+    .orderBy(desc(reconciliationRuns.day), asc(reconciliationRuns.family))
     .limit(limit);
+}
+
+export interface FoundItem {
+  platformCallId: string;
+  facts: ReconciliationItemFacts;
+}
+
+/**
+ * Writes what a walk found. A meeting found again (another user's report, a re-walk) keeps its
+ * outcome; the configured users Zoom's logs named for it are merged.
+ */
+export async function upsertReconciliationItems(db: Database, tenantId: string, key: RunKey, items: readonly FoundItem[]): Promise<void> {
+  if (items.length === 0) return;
+  // One statement cannot update the same row twice: merge the batch's duplicates first.
+  const merged = new Map<string, FoundItem>();
+  for (const item of items) {
+    const seen = merged.get(item.platformCallId);
+    merged.set(item.platformCallId, seen ? { ...item, facts: { ...item.facts, knownUserIds: unionOf(seen.facts.knownUserIds, item.facts.knownUserIds) } } : item);
+  }
+  const known = sql`coalesce(${reconciliationItems.facts}->'knownUserIds', '[]'::jsonb) || coalesce(excluded.facts->'knownUserIds', '[]'::jsonb)`;
+  await forTenant(
+    tenantId,
+    db
+      .insert(reconciliationItems)
+      .values([...merged.values()].map((i) => ({ tenantId, family: key.family, day: key.day, platformCallId: i.platformCallId, facts: i.facts })))
+      .onConflictDoUpdate({
+        target: [reconciliationItems.tenantId, reconciliationItems.family, reconciliationItems.platformCallId],
+        set: {
+          facts: sql`jsonb_set(excluded.facts, '{knownUserIds}', (select coalesce(jsonb_agg(distinct v), '[]'::jsonb) from jsonb_array_elements(${known}) v))`,
+          day: sql`excluded.day`,
+          updatedAt: sql`now()`,
+        },
+      }),
+  );
+}
+
+const unionOf = (a: string[] | undefined, b: string[] | undefined): string[] => [...new Set([...(a ?? []), ...(b ?? [])])];
+
+/** Items of the day not compared yet, in a stable order. */
+export async function nextUncheckedItems(db: Database, tenantId: string, key: RunKey, limit: number): Promise<ReconciliationItem[]> {
+  return db
+    .select()
+    .from(reconciliationItems)
+    .where(and(
+      eq(reconciliationItems.tenantId, tenantId),
+      eq(reconciliationItems.family, key.family),
+      eq(reconciliationItems.day, key.day),
+      eq(reconciliationItems.outcome, 'unchecked'),
+    ))
+    .orderBy(asc(reconciliationItems.platformCallId))
+    .limit(limit);
+}
+
+export async function setItemOutcome(
+  db: Database,
+  tenantId: string,
+  family: ReconciliationFamily,
+  platformCallId: string,
+  outcome: { outcome: ReconciliationOutcome; reason?: string | null; failedCdrs?: number },
+): Promise<void> {
+  await db
+    .update(reconciliationItems)
+    .set({
+      outcome: outcome.outcome,
+      reason: outcome.reason ?? null,
+      ...(outcome.failedCdrs !== undefined ? { failedCdrs: outcome.failedCdrs } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(reconciliationItems.tenantId, tenantId), eq(reconciliationItems.family, family), eq(reconciliationItems.platformCallId, platformCallId)));
+}
+
+export async function listReconciliationItems(
+  db: Database,
+  tenantId: string,
+  key: RunKey,
+  filter: { outcome?: ReconciliationOutcome } = {},
+): Promise<ReconciliationItem[]> {
+  return db
+    .select()
+    .from(reconciliationItems)
+    .where(and(
+      eq(reconciliationItems.tenantId, tenantId),
+      eq(reconciliationItems.family, key.family),
+      eq(reconciliationItems.day, key.day),
+      filter.outcome ? eq(reconciliationItems.outcome, filter.outcome) : undefined,
+    ))
+    .orderBy(asc(reconciliationItems.platformCallId));
+}
+
+export interface ReconciliationCounts {
+  /** Meetings or calls found in Zoom's logs. */
+  found: number;
+  checked: number;
+  archived: number;
+  missing: number;
+  notRecorded: number;
+  notOurs: number;
+  notExpected: number;
+  failedCdrs: number;
+}
+
+export async function reconciliationCounts(db: Database, tenantId: string, key: RunKey): Promise<ReconciliationCounts> {
+  const rows = await db
+    .select({ outcome: reconciliationItems.outcome, n: sql<number>`count(*)::int`, cdrs: sql<number>`coalesce(sum(${reconciliationItems.failedCdrs}), 0)::int` })
+    .from(reconciliationItems)
+    .where(and(eq(reconciliationItems.tenantId, tenantId), eq(reconciliationItems.family, key.family), eq(reconciliationItems.day, key.day)))
+    .groupBy(reconciliationItems.outcome);
+  const n = (o: ReconciliationOutcome) => rows.find((r) => r.outcome === o)?.n ?? 0;
+  const found = rows.reduce((s, r) => s + r.n, 0);
+  return {
+    found,
+    checked: found - n('unchecked'),
+    archived: n('archived'),
+    missing: n('missing'),
+    notRecorded: n('not_recorded'),
+    notOurs: n('not_ours'),
+    notExpected: n('not_expected'),
+    failedCdrs: rows.find((r) => r.outcome === 'not_recorded')?.cdrs ?? 0,
+  };
+}
+
+/**
+ * Which of these meetings or calls the archive already has: a CDR that is not a recording failure,
+ * or stored files. Files still pending without a CDR are not enough: their ingest is started again
+ * (under the same workflow id, so nothing doubles).
+ */
+export async function archivedPlatformCallIds(db: Database, tenantId: string, platformCallIds: readonly string[]): Promise<Set<string>> {
+  if (platformCallIds.length === 0) return new Set();
+  const withCdr = await db
+    .selectDistinct({ id: conversations.platformCallId })
+    .from(conversations)
+    .where(and(eq(conversations.tenantId, tenantId), inArray(conversations.platformCallId, [...platformCallIds]), eq(conversations.recordingFailed, false)));
+  const withFiles = await db
+    .selectDistinct({ id: mediaFiles.platformCallId })
+    .from(mediaFiles)
+    .where(and(eq(mediaFiles.tenantId, tenantId), inArray(mediaFiles.platformCallId, [...platformCallIds]), eq(mediaFiles.state, 'stored')));
+  return new Set([...withCdr, ...withFiles].map((r) => r.id));
+}
+
+/**
+ * How many meetings the account likely held on `day`, for the plan's cost estimate: the most recent
+ * reconciled day's count, else the meetings the archive holds for that day (a lower bound).
+ */
+export async function expectedMeetingsOn(db: Database, tenantId: string, day: string): Promise<number> {
+  const [last] = await db
+    .select({ day: reconciliationRuns.day })
+    .from(reconciliationRuns)
+    .where(and(eq(reconciliationRuns.tenantId, tenantId), eq(reconciliationRuns.family, 'meetings'), eq(reconciliationRuns.phase, 'done')))
+    .orderBy(desc(reconciliationRuns.day))
+    .limit(1);
+  if (last) {
+    const counts = await reconciliationCounts(db, tenantId, { family: 'meetings', day: last.day });
+    if (counts.found > 0) return counts.found;
+  }
+  const [archived] = await db
+    .select({ n: sql<number>`count(distinct ${conversations.platformCallId})::int` })
+    .from(conversations)
+    .where(and(
+      eq(conversations.tenantId, tenantId),
+      eq(conversations.sourcePlatform, 'Zoom Meeting'),
+      sql`${conversations.startedAt} >= ${day}::date and ${conversations.startedAt} < ${day}::date + 1`,
+    ));
+  return archived?.n ?? 0;
+}
+
+/** Which of these calls the phone listing wrote (a recording of a configured user, or one only its legs can attribute). */
+export async function listedCallIds(db: Database, tenantId: string, callIds: readonly string[]): Promise<Set<string>> {
+  if (callIds.length === 0) return new Set();
+  const rows = await db
+    .select({ id: listedCalls.callId })
+    .from(listedCalls)
+    .where(and(eq(listedCalls.tenantId, tenantId), inArray(listedCalls.callId, [...callIds])));
+  return new Set(rows.map((r) => r.id));
 }

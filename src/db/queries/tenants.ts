@@ -22,6 +22,13 @@ export const tenantOptionsShape = {
   deleteGraceHours: z.number().min(0).max(24 * 30).optional(),
   deleteDryRun: z.boolean().optional(),
   phoneRelistHours: z.number().min(0).max(24 * 30).optional(),
+  reconciliation: z.strictObject({
+    enabled: z.boolean().optional(),
+    hourUtc: z.number().int().min(0).max(23).optional(),
+    quotaShare: z.number().gt(0).max(1).optional(),
+    phoneCallsExpected: z.enum(['marked', 'all']).optional(),
+    meetingPlan: z.enum(['auto', 'dashboard', 'user_reports']).optional(),
+  }).optional(),
 };
 
 export const tenantInputSchema = z.object({

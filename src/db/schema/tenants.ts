@@ -22,6 +22,24 @@ export interface TenantOptions {
   deleteDryRun?: boolean;
   /** How far before its watermark each Zoom Phone sync lists again, for recordings Zoom lists late (default 24). */
   phoneRelistHours?: number;
+  /** The daily reconciliation of Zoom's logs with the archive (src/workflows/reconcile.ts). */
+  reconciliation?: ReconciliationOptions;
+}
+
+export interface ReconciliationOptions {
+  /** Off: no daily schedule (on-demand runs still work). Default on. */
+  enabled?: boolean;
+  /** The UTC hour the daily run starts; it reconciles the day before and re-checks the one before that (default 2). */
+  hourUtc?: number;
+  /**
+   * How much of Zoom's daily quota of heavy calls may be spent by the time reconciliation makes one,
+   * the import's calls included (default 0.8: at least 20% stays for everything else).
+   */
+  quotaShare?: number;
+  /** Which calls must have a recording: those Zoom marks as recorded (default), or every connected call. */
+  phoneCallsExpected?: 'marked' | 'all';
+  /** How meetings are found: by cost estimate (default), the account's dashboard, or each configured user's reports. */
+  meetingPlan?: 'auto' | 'dashboard' | 'user_reports';
 }
 
 /** A tenant slug: also the first segment of every storage key, so it must be path-safe. */

@@ -1,9 +1,9 @@
 import { DAY, zoomTime } from '../clock.js';
-import { ZoomError, validation } from '../errors.js';
+import { ZoomError } from '../errors.js';
 import type { SimMeeting, SimParticipant, SimTenant } from '../model.js';
 import { paginate, readPaging } from '../paging.js';
 import { decodeMeetingParam, findMeeting } from '../state.js';
-import { checkWindow, dateOrDateTimeParam, enumParam, oneMonthAfter } from './query.js';
+import { enumParam, reportRange } from './query.js';
 import { ok } from './route.js';
 import type { ApiContext, ApiRoute } from './route.js';
 
@@ -50,7 +50,8 @@ function renderDashboardMeeting(tenant: SimTenant, meeting: SimMeeting, nowMs: n
     has_3rd_party_audio: false,
     has_video: meeting.has_video,
     has_screen_share: meeting.has_screen_share,
-    has_recording: meeting.recorded,
+    // A failed recording still shows: the dashboard saw recording switched on.
+    has_recording: meeting.recorded || (meeting.recording_failed ?? false),
     has_sip: false,
     has_archiving: meeting.archive_files.length > 0,
     has_manual_captions: false,
@@ -155,14 +156,7 @@ export const dashboardRoutes: ApiRoute[] = [
       requireDashboard(tenant);
       const type = enumParam(query, 'type', ['live', 'past', 'pastOne'] as const, 'live');
       const dateType = enumParam(query, 'query_date_type', ['start_time', 'end_time'] as const, 'start_time');
-      const fromParam = dateOrDateTimeParam(query, 'from');
-      const toParam = dateOrDateTimeParam(query, 'to');
-      if (!fromParam) throw validation('from', "Invalid field: 'from' is required.");
-      if (!toParam) throw validation('to', "Invalid field: 'to' is required.");
-      const from = fromParam.ms;
-      const to = toParam.ms + (toParam.dateOnly ? DAY - 1000 : 0);
-      checkWindow(from, toParam.ms, oneMonthAfter, 'one month');
-      if (from < nowMs - 183 * DAY) throw validation('from', 'The date range must be within the last 6 months.');
+      const { from, to, fromText, toText } = reportRange(query, nowMs);
       const paging = readPaging(state.pages, '/metrics/meetings', tenant.accountId, query, nowMs);
       const meetings = tenant.meetings
         .filter((m) => !m.external_host && m.start_time <= nowMs)
@@ -176,8 +170,8 @@ export const dashboardRoutes: ApiRoute[] = [
         .sort((a, b) => b.start_time - a.start_time);
       const page = paginate(state.pages, meetings, paging, nowMs);
       return ok({
-        from: zoomTime(from).slice(0, 10),
-        to: zoomTime(toParam.ms).slice(0, 10),
+        from: fromText,
+        to: toText,
         page_count: page.page_count,
         page_size: page.page_size,
         total_records: page.total_records,

@@ -55,3 +55,19 @@ export function checkWindow(fromMs: number, toMs: number, maxTo: (from: number) 
 }
 
 export const sevenDaysAfter = (fromMs: number): number => fromMs + 7 * DAY;
+
+/**
+ * The required from/to of the dashboards and reports: dates or date-times, at most one month
+ * apart, starting within the last 6 months. `to` covers the whole day when it is a bare date;
+ * `fromText`/`toText` are the dates the response echoes.
+ */
+export function reportRange(query: URLSearchParams, nowMs: number): { from: number; to: number; fromText: string; toText: string } {
+  const fromParam = dateOrDateTimeParam(query, 'from');
+  const toParam = dateOrDateTimeParam(query, 'to');
+  if (!fromParam) throw validation('from', "Invalid field: 'from' is required.");
+  if (!toParam) throw validation('to', "Invalid field: 'to' is required.");
+  checkWindow(fromParam.ms, toParam.ms, oneMonthAfter, 'one month');
+  if (fromParam.ms < nowMs - 183 * DAY) throw validation('from', 'The date range must be within the last 6 months.');
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return { from: fromParam.ms, to: toParam.ms + (toParam.dateOnly ? DAY - 1000 : 0), fromText: day(fromParam.ms), toText: day(toParam.ms) };
+}

@@ -1,0 +1,166 @@
+import { heartbeat } from '@temporalio/activity';
+import { upsertConversation } from '../db/queries/conversations.js';
+import {
+  archivedPlatformCallIds,
+  listedCallIds,
+  nextUncheckedItems,
+  setItemOutcome,
+  updateReconciliationRun,
+  upsertReconciliationItems,
+  type FoundItem,
+  type ReconciliationItem,
+} from '../db/queries/reconciliation.js';
+import { listRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
+import { requireTenant, type Tenant } from '../db/queries/tenants.js';
+import { partiesFromCallPath, type CallParties } from '../ingest/phone-cdr.js';
+import { RecordedUserMatcher } from '../ingest/phone-recordings.js';
+import { REASONS, failedCallCdr, historyParty, partiesOfHistory } from '../reconciliation/failed-cdrs.js';
+import type { CallCheckStep, ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
+import type { CallHistory, Listing, ZoomClient } from '../zoom/index.js';
+import type { ActivityDeps } from './deps.js';
+import { mappingFailures } from './failures.js';
+import { progressOf, quotaAwareStep, quotaShareOf, requireRun, runKey } from './reconciliation.js';
+
+// Zoom Phone reconciliation. Before the walk, the workflow lists the day's recordings again
+// (listPhoneCalls: medium, no daily quota), so every recording Zoom holds of a configured user is
+// in listed_calls. The walk reads the day's call history (heavy, 300 a page, on the phone family's
+// own quota); the check compares each call of a configured user with the archive.
+
+const CALLS_PER_FLUSH = 500;
+export const CALLS_PER_CHECK = 100;
+
+type Expectation = 'marked' | 'all';
+const expectationOf = (tenant: Tenant): Expectation => tenant.options.reconciliation?.phoneCallsExpected ?? 'marked';
+
+/**
+ * The history listings a day needs. Zoom quirk: `recording_status` defaults to `recorded`, so
+ * calls Zoom did not record need their own listing, walked only when every connected call must
+ * have a recording.
+ */
+const listingsFor = (expectation: Expectation) => (expectation === 'all' ? (['recorded', 'non_recorded'] as const) : (['recorded'] as const));
+
+/** An end that is a call queue, auto receptionist or shared line: only the call's legs say who took it. */
+const sharedLine = (type: string | undefined): boolean => type !== undefined && type !== '' && type !== 'user' && type !== 'external_contact';
+
+function configuredOnEnds(call: CallHistory, users: RecordedUserMatcher): RecordedUser[] {
+  const found = [historyParty(call, 'caller'), historyParty(call, 'callee')].map((p) => users.match(p)).filter((u): u is RecordedUser => u !== undefined);
+  return [...new Map(found.map((u) => [u.zoomUserId, u])).values()];
+}
+
+function callItem(call: CallHistory, users: RecordedUserMatcher): FoundItem | null {
+  const known = configuredOnEnds(call, users);
+  if (known.length === 0 && !sharedLine(call.caller_ext_type) && !sharedLine(call.callee_ext_type)) return null;
+  return {
+    platformCallId: call.call_id,
+    facts: {
+      zoomId: call.call_history_uuid,
+      startTime: call.start_time,
+      ...(call.end_time ? { endTime: call.end_time } : {}),
+      durationSeconds: call.duration,
+      recorded: call.recording_status === 'recorded',
+      knownUserIds: known.map((u) => u.zoomUserId),
+      call,
+    },
+  };
+}
+
+async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient, tenant: Tenant): Promise<ReconcileStep> {
+  const run = await requireRun(deps, key);
+  const status = listingsFor(expectationOf(tenant))[run.cursor.listingsDone];
+  if (status === undefined) {
+    const saved = await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { phase: 'check' });
+    return { done: true, progress: await progressOf(deps, key, saved) };
+  }
+  const users = new RecordedUserMatcher(await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }));
+  const listing: Listing<CallHistory> = zoom.listPhoneCallHistory({ from: key.day, to: key.day, recordingStatus: status });
+  let found: FoundItem[] = [];
+  try {
+    for await (const call of listing) {
+      const item = callItem(call, users);
+      if (item) found.push(item);
+      if (found.length >= CALLS_PER_FLUSH) {
+        await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), found);
+        found = [];
+        heartbeat({ pages: listing.stats.pages });
+      }
+    }
+    await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), found);
+  } finally {
+    await updateReconciliationRun(deps.db, key.tenantId, runKey(key), {}, { pages: listing.stats.pages, heavyCalls: listing.stats.pages });
+  }
+  const saved = await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor: { listingsDone: run.cursor.listingsDone + 1 } });
+  return { done: false, progress: await progressOf(deps, key, saved) };
+}
+
+async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, users: RecordedUserMatcher, item: ReconciliationItem): Promise<void> {
+  const call = item.facts.call as CallHistory;
+  const recorded = item.facts.recorded === true;
+  // "all": every connected call must have a recording; a call nobody answered has none to have.
+  const expected = recorded || (expectationOf(tenant) === 'all' && Boolean(call.answer_time));
+  if (!expected) {
+    await setItemOutcome(deps.db, tenant.id, 'phone', item.platformCallId, { outcome: 'not_expected' });
+    return;
+  }
+  let parties: CallParties = partiesOfHistory(call);
+  let ours = configuredOnEnds(call, users);
+  if (ours.length === 0) {
+    // A queue or auto receptionist call: whoever of ours took a leg (one light call).
+    parties = partiesFromCallPath(await zoom.getPhoneCallHistory(call.call_history_uuid));
+    const onLegs = parties.legs.flatMap((l) => [users.match(l.caller), users.match(l.callee)]).filter((u): u is RecordedUser => u !== undefined);
+    ours = [...new Map(onLegs.map((u) => [u.zoomUserId, u])).values()];
+  }
+  if (ours.length === 0) {
+    await setItemOutcome(deps.db, tenant.id, 'phone', item.platformCallId, { outcome: 'not_ours' });
+    return;
+  }
+  const reason = recorded ? REASONS.callRecordingLost : REASONS.callNotRecorded;
+  for (const user of ours) {
+    await upsertConversation(deps.db, tenant.id, failedCallCdr({
+      call,
+      parties,
+      user: { zoomUserId: user.zoomUserId, name: user.name, email: user.email, extension: user.phoneExtension },
+      reason,
+      internalNumberPatterns: tenant.internalNumberPatterns,
+      location: deps.location,
+    }));
+  }
+  await setItemOutcome(deps.db, tenant.id, 'phone', item.platformCallId, { outcome: 'not_recorded', reason, failedCdrs: ours.length });
+}
+
+export const createCallReconciliationActivities = (deps: ActivityDeps) => ({
+  /** One step of the walk: one of the day's call-history listings. `done` once all are written. */
+  async walkCallHistory(key: ReconcileKey): Promise<ReconcileStep> {
+    return mappingFailures(async () => {
+      const tenant = await requireTenant(deps.db, key.tenantId);
+      return quotaAwareStep(deps, key, quotaShareOf(tenant), (zoom) => walkStep(deps, key, zoom, tenant), (s) => s);
+    });
+  },
+
+  /** Compares the next calls found with the archive; `done` once none is left unchecked. */
+  async checkCalls(key: ReconcileKey): Promise<CallCheckStep> {
+    return mappingFailures(async () => {
+      const tenant = await requireTenant(deps.db, key.tenantId);
+      return quotaAwareStep(deps, key, quotaShareOf(tenant), async (zoom) => {
+        const items = await nextUncheckedItems(deps.db, key.tenantId, runKey(key), CALLS_PER_CHECK);
+        const ids = items.map((i) => i.platformCallId);
+        const archived = await archivedPlatformCallIds(deps.db, key.tenantId, ids);
+        const listed = await listedCallIds(deps.db, key.tenantId, ids);
+        const users = new RecordedUserMatcher(await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }));
+        const missingCallIds: string[] = [];
+        for (const item of items) {
+          if (archived.has(item.platformCallId)) {
+            await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'archived' });
+          } else if (listed.has(item.platformCallId)) {
+            // Zoom lists a recording of a configured user the archive lacks: the phone ingest takes it.
+            await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'missing', reason: 'Zoom holds a recording the archive lacked: handed to the phone ingest' });
+            missingCallIds.push(item.platformCallId);
+          } else {
+            await checkCall(deps, zoom, tenant, users, item);
+          }
+          heartbeat();
+        }
+        return { done: items.length < CALLS_PER_CHECK, missingCallIds, progress: await progressOf(deps, key) };
+      }, (s) => ({ ...s, missingCallIds: [] }));
+    });
+  },
+});

@@ -1,0 +1,266 @@
+import { heartbeat, log } from '@temporalio/activity';
+import { upsertConversation } from '../db/queries/conversations.js';
+import {
+  archivedPlatformCallIds,
+  expectedMeetingsOn,
+  nextUncheckedItems,
+  setItemOutcome,
+  updateReconciliationRun,
+  upsertReconciliationItems,
+  type FoundItem,
+  type ReconciliationItem,
+} from '../db/queries/reconciliation.js';
+import { findRecordedUsers, listRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
+import { requireTenant, type Tenant } from '../db/queries/tenants.js';
+import { fromArchive, fromCloudRecording } from '../ingest/listed-files.js';
+import { foldParticipants } from '../ingest/meeting-cdr.js';
+import type { MeetingRef, MeetingSource } from '../ingest/types.js';
+import { REASONS, failedMeetingCdr } from '../reconciliation/failed-cdrs.js';
+import { chooseMeetingPlan, DASHBOARD_LISTINGS, USER_REPORT_LISTINGS, type MeetingPlan } from '../reconciliation/meeting-plan.js';
+import type { MeetingCheckStep, ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
+import { ZoomNotFoundError, type DashboardMeeting, type Listing, type ReportMeeting, type ZoomClient } from '../zoom/index.js';
+import type { ActivityDeps } from './deps.js';
+import { mappingFailures } from './failures.js';
+import { participantRows, recordedUser } from './meeting.js';
+import { progressOf, quotaAwareStep, quotaShareOf, requireRun, runKey } from './reconciliation.js';
+
+// Meetings reconciliation: find every meeting of the day in which a configured user took part
+// (walk), then compare each with the archive (check). Only the walk spends the daily quota; the
+// check asks the medium participants endpoint and light recording lookups, which have none.
+
+/** Rows written per statement while walking. */
+const ITEMS_PER_FLUSH = 500;
+/** Configured users whose reports one walk step covers (three listings each). */
+const USERS_PER_STEP = 25;
+/** Meetings one check step compares. */
+export const MEETINGS_PER_CHECK = 100;
+
+/** Zoom quirk: dashboard durations are "hh:mm:ss" or "mm:ss" strings. */
+export function clockSeconds(duration: string | number | undefined): number | undefined {
+  if (typeof duration === 'number') return duration * 60;
+  if (!duration) return undefined;
+  const parts = duration.split(':').map(Number);
+  if (parts.some((n) => !Number.isFinite(n))) return undefined;
+  return parts.reduce((total, n) => total * 60 + n, 0);
+}
+
+function dashboardItem(m: DashboardMeeting, hostUser: RecordedUser | undefined): FoundItem {
+  const durationSeconds = clockSeconds(m.duration);
+  return {
+    platformCallId: m.uuid,
+    facts: {
+      zoomId: String(m.id),
+      ...(m.topic ? { topic: m.topic } : {}),
+      ...(hostUser ? { hostId: hostUser.zoomUserId } : {}),
+      ...(m.email ? { hostEmail: m.email } : {}),
+      ...(m.host ? { hostName: m.host } : {}),
+      startTime: m.start_time,
+      ...(m.end_time ? { endTime: m.end_time } : {}),
+      ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+      ...(m.participants !== undefined ? { participants: m.participants } : {}),
+      ...(m.has_recording !== undefined ? { recorded: m.has_recording } : {}),
+      ...(m.has_archiving !== undefined ? { archived: m.has_archiving } : {}),
+      knownUserIds: hostUser ? [hostUser.zoomUserId] : [],
+    },
+  };
+}
+
+function reportItem(m: ReportMeeting, user: RecordedUser, type: (typeof USER_REPORT_LISTINGS)[number]): FoundItem {
+  return {
+    platformCallId: m.uuid,
+    facts: {
+      zoomId: String(m.id),
+      ...(m.topic ? { topic: m.topic } : {}),
+      // `past` and `pastOne` list the user's own meetings; `pastJoined` someone else's.
+      ...(type !== 'pastJoined' ? { hostId: user.zoomUserId } : {}),
+      ...(m.user_email ? { hostEmail: m.user_email } : {}),
+      ...(m.user_name ? { hostName: m.user_name } : {}),
+      startTime: m.start_time,
+      ...(m.end_time ? { endTime: m.end_time } : {}),
+      ...(m.duration !== undefined ? { durationSeconds: m.duration * 60 } : {}),
+      participants: type === 'pastOne' ? 1 : Math.max(2, m.participants_count ?? 2),
+      ...(m.has_recording !== undefined ? { recorded: m.has_recording } : {}),
+      knownUserIds: [user.zoomUserId],
+    },
+  };
+}
+
+/** Walks one listing into reconciliation_items, flushing as it goes; returns the pages it cost. */
+async function walkInto<T>(
+  deps: ActivityDeps,
+  key: ReconcileKey,
+  listing: Listing<T>,
+  toItems: (rows: T[]) => Promise<FoundItem[]>,
+): Promise<void> {
+  let rows: T[] = [];
+  const flush = async () => {
+    await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), await toItems(rows));
+    rows = [];
+  };
+  try {
+    for await (const row of listing) {
+      rows.push(row);
+      if (rows.length >= ITEMS_PER_FLUSH) {
+        await flush();
+        heartbeat({ pages: listing.stats.pages });
+      }
+    }
+    await flush();
+  } finally {
+    // Pages Zoom answered are spent whether or not the walk finished.
+    await updateReconciliationRun(deps.db, key.tenantId, runKey(key), {}, { pages: listing.stats.pages, heavyCalls: listing.stats.pages });
+  }
+}
+
+async function choosePlan(deps: ActivityDeps, key: ReconcileKey, tenant: Tenant): Promise<MeetingPlan> {
+  const run = await requireRun(deps, key);
+  if (run.plan === 'dashboard' || run.plan === 'user_reports') return run.plan;
+  const users = await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true });
+  const choice = chooseMeetingPlan({
+    plan: tenant.plan,
+    configuredUsers: users.length,
+    expectedMeetings: await expectedMeetingsOn(deps.db, key.tenantId, key.day),
+    preference: tenant.options.reconciliation?.meetingPlan ?? 'auto',
+  });
+  log.info('reconciliation plan chosen', { tenantId: key.tenantId, day: key.day, plan: choice.plan, estimate: choice.estimate });
+  const estimate: Record<string, number> = { userReports: choice.estimate.userReports, expectedMeetings: choice.estimate.expectedMeetings, configuredUsers: choice.estimate.configuredUsers };
+  if (choice.estimate.dashboard !== null) estimate.dashboard = choice.estimate.dashboard;
+  await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { plan: choice.plan, planEstimate: estimate });
+  return choice.plan;
+}
+
+/** The configured host of dashboard rows, found by the host's email (the dashboard names no host id). */
+async function hostsByEmail(deps: ActivityDeps, tenantId: string, rows: DashboardMeeting[]): Promise<Map<string, RecordedUser>> {
+  const users = await findRecordedUsers(deps.db, tenantId, { emails: rows.map((r) => r.email ?? '') }, { enabledOnly: true });
+  return new Map(users.map((u) => [u.email.toLowerCase(), u]));
+}
+
+async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient, plan: MeetingPlan): Promise<ReconcileStep> {
+  const run = await requireRun(deps, key);
+  const range = { from: key.day, to: key.day };
+  const finishWalk = async (): Promise<ReconcileStep> => {
+    const saved = await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { phase: 'check' });
+    return { done: true, progress: await progressOf(deps, key, saved) };
+  };
+
+  if (plan === 'dashboard') {
+    const type = DASHBOARD_LISTINGS[run.cursor.listingsDone];
+    if (type === undefined) return finishWalk();
+    await walkInto(deps, key, zoom.listDashboardMeetings({ ...range, type }), async (rows) => {
+      const hosts = await hostsByEmail(deps, key.tenantId, rows);
+      return rows.map((m) => dashboardItem(m, m.email ? hosts.get(m.email.toLowerCase()) : undefined));
+    });
+    const saved = await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor: { listingsDone: run.cursor.listingsDone + 1 } });
+    return { done: false, progress: await progressOf(deps, key, saved) };
+  }
+
+  // Per-user reports, a few users per step; the cursor is the last user whose three listings are written.
+  const after = run.cursor.usersDoneThrough;
+  const users = (await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }))
+    .sort((a, b) => (a.zoomUserId < b.zoomUserId ? -1 : 1))
+    .filter((u) => after === undefined || u.zoomUserId > after)
+    .slice(0, USERS_PER_STEP);
+  if (users.length === 0) return finishWalk();
+  let saved = run;
+  for (const user of users) {
+    for (const type of USER_REPORT_LISTINGS) {
+      await walkInto(deps, key, zoom.listUserReportMeetings(user.zoomUserId, { ...range, type }), async (rows) => rows.map((m) => reportItem(m, user, type)));
+    }
+    saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor: { listingsDone: 0, usersDoneThrough: user.zoomUserId } })) ?? saved;
+    heartbeat({ usersDoneThrough: user.zoomUserId });
+  }
+  return { done: false, progress: await progressOf(deps, key, saved) };
+}
+
+/** Whether Zoom still holds files of the meeting for one of the tenant's sources; the meeting as the ingest needs it. */
+async function recordingHeld(zoom: ZoomClient, tenant: Tenant, item: ReconciliationItem): Promise<{ source: MeetingSource; meeting: MeetingRef } | null> {
+  const uuid = item.platformCallId;
+  const attempts: { source: MeetingSource; ask: () => Promise<{ ref: MeetingRef; files: unknown[] }> }[] = [];
+  // A listing that says "not recorded" is believed; one that says nothing is asked (user reports do not say).
+  if (tenant.cloudRecordingsEnabled && item.facts.recorded !== false) attempts.push({ source: 'cloud_recordings', ask: async () => fromCloudRecording(tenant.id, await zoom.getMeetingRecordings(uuid)) });
+  if (tenant.archivingEnabled && item.facts.archived !== false) attempts.push({ source: 'archiving', ask: async () => fromArchive(tenant.id, await zoom.getPastMeetingArchiveFiles(uuid)) });
+  for (const attempt of attempts) {
+    try {
+      const listed = await attempt.ask();
+      if (listed.files.length > 0) return { source: attempt.source, meeting: listed.ref };
+    } catch (err) {
+      // Zoom quirk: a meeting without recording answers 404 (code 3301), like one that never was.
+      if (!(err instanceof ZoomNotFoundError)) throw err;
+    }
+  }
+  return null;
+}
+
+function meetingRefOf(item: ReconciliationItem, hostId: string): MeetingRef {
+  const f = item.facts;
+  return {
+    uuid: item.platformCallId,
+    meetingNumber: f.zoomId,
+    topic: f.topic ?? '',
+    hostId,
+    startTime: new Date(f.startTime).toISOString(),
+    durationMinutes: Math.round((f.durationSeconds ?? 0) / 60),
+  };
+}
+
+async function checkItem(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, item: ReconciliationItem): Promise<{ source: MeetingSource; meeting: MeetingRef } | null> {
+  const key = { family: 'meetings' as const, platformCallId: item.platformCallId };
+  const f = item.facts;
+  // Who of ours took part: the users Zoom's log named, and the participants (medium; none for a one-person meeting).
+  const participants = f.participants === 1 ? [] : foldParticipants(await participantRows(zoom, item.platformCallId));
+  const users = await findRecordedUsers(deps.db, tenant.id, {
+    zoomUserIds: [...(f.knownUserIds ?? []), ...(f.hostId ? [f.hostId] : []), ...participants.map((p) => p.zoomUserId ?? '')],
+    emails: [...(f.hostEmail ? [f.hostEmail] : []), ...participants.map((p) => p.email ?? '')],
+  }, { enabledOnly: true });
+  if (users.length === 0) {
+    await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'not_ours' });
+    return null;
+  }
+  const held = await recordingHeld(zoom, tenant, item);
+  if (held) {
+    await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'missing', reason: `Zoom holds a recording the archive lacked: handed to the ${held.source} ingest` });
+    return held;
+  }
+  const reason = f.recorded === true ? REASONS.meetingRecordingLost : REASONS.meetingNotRecorded;
+  const hostId = f.hostId ?? users.find((u) => f.hostEmail && u.email.toLowerCase() === f.hostEmail.toLowerCase())?.zoomUserId ?? '';
+  const meeting = meetingRefOf(item, hostId);
+  for (const user of users) {
+    const asParticipant = participants.find((p) => p.zoomUserId === user.zoomUserId || (p.email && p.email.toLowerCase() === user.email.toLowerCase()));
+    await upsertConversation(deps.db, tenant.id, failedMeetingCdr({ meeting, user: recordedUser(user, asParticipant), participants, reason, location: deps.location }));
+  }
+  await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'not_recorded', reason, failedCdrs: users.length });
+  return null;
+}
+
+export const createMeetingReconciliationActivities = (deps: ActivityDeps) => ({
+  /** One step of the walk: a dashboard listing, or a few users' reports. `done` once every listing is written. */
+  async walkMeetingLogs(key: ReconcileKey): Promise<ReconcileStep> {
+    return mappingFailures(async () => {
+      const tenant = await requireTenant(deps.db, key.tenantId);
+      const plan = await choosePlan(deps, key, tenant);
+      return quotaAwareStep(deps, key, quotaShareOf(tenant), (zoom) => walkStep(deps, key, zoom, plan), (s) => s);
+    });
+  },
+
+  /** Compares the next meetings found with the archive; `done` once none is left unchecked. */
+  async checkMeetings(key: ReconcileKey): Promise<MeetingCheckStep> {
+    return mappingFailures(async () => {
+      const tenant = await requireTenant(deps.db, key.tenantId);
+      return quotaAwareStep(deps, key, quotaShareOf(tenant), async (zoom) => {
+        const items = await nextUncheckedItems(deps.db, key.tenantId, runKey(key), MEETINGS_PER_CHECK);
+        const archived = await archivedPlatformCallIds(deps.db, key.tenantId, items.map((i) => i.platformCallId));
+        const missing: MeetingCheckStep['missing'] = [];
+        for (const item of items) {
+          if (archived.has(item.platformCallId)) {
+            await setItemOutcome(deps.db, key.tenantId, 'meetings', item.platformCallId, { outcome: 'archived' });
+            continue;
+          }
+          const held = await checkItem(deps, zoom, tenant, item);
+          if (held) missing.push(held);
+          heartbeat();
+        }
+        return { done: items.length < MEETINGS_PER_CHECK, missing, progress: await progressOf(deps, key) };
+      }, (s) => ({ ...s, missing: [] }));
+    });
+  },
+});

@@ -1,0 +1,108 @@
+import {
+  beginReconciliationRun,
+  getReconciliationRun,
+  reconciliationCounts,
+  updateReconciliationRun,
+  type ReconciliationRun,
+  type ReconciliationRunPatch,
+} from '../db/queries/reconciliation.js';
+import { requireTenant, type Tenant } from '../db/queries/tenants.js';
+import type { ReconcileFamily, ReconcileKey, ReconcileProgress, ReconcileStep } from '../reconciliation/types.js';
+import { ZoomDailyLimitError, type ZoomClient } from '../zoom/index.js';
+import type { ActivityDeps } from './deps.js';
+import { mappingFailures } from './failures.js';
+
+// The bookkeeping every reconciliation step shares: the run's row (status, phase, cursor), its
+// progress as the database counts it, and the daily quota. A step that finds the quota spent (its
+// share reached, or Zoom's daily-limit 429) saves `waiting_for_quota` and returns the reset time
+// instead of failing: the workflow sleeps on a timer until then, with the cursor saved.
+
+/** Default share of the daily quota reconciliation may reach: at least 20% stays for the import. */
+export const DEFAULT_RECONCILIATION_QUOTA_SHARE = 0.8;
+
+export const quotaShareOf = (tenant: Tenant): number => tenant.options.reconciliation?.quotaShare ?? DEFAULT_RECONCILIATION_QUOTA_SHARE;
+
+export const runKey = (key: ReconcileKey) => ({ family: key.family, day: key.day });
+
+export async function progressOf(deps: ActivityDeps, key: ReconcileKey, run?: ReconciliationRun): Promise<ReconcileProgress> {
+  const row = run ?? await getReconciliationRun(deps.db, key.tenantId, runKey(key));
+  const counts = await reconciliationCounts(deps.db, key.tenantId, runKey(key));
+  return {
+    day: key.day,
+    family: key.family,
+    status: row?.status ?? 'running',
+    phase: row?.phase ?? 'walk',
+    plan: row?.plan ?? null,
+    pagesWalked: row?.pagesWalked ?? 0,
+    heavyCallsUsed: row?.heavyCalls ?? 0,
+    found: counts.found,
+    checked: counts.checked,
+    missingFound: counts.missing,
+    failedCdrsWritten: counts.failedCdrs,
+    pausedUntil: row?.pausedUntil?.toISOString() ?? null,
+  };
+}
+
+/** The run's row, which a step needs; a day never begun is a caller's mistake. */
+export async function requireRun(deps: ActivityDeps, key: ReconcileKey): Promise<ReconciliationRun> {
+  const run = await getReconciliationRun(deps.db, key.tenantId, runKey(key));
+  if (!run) throw new Error(`reconciliation of ${key.family} on ${key.day} for tenant '${key.tenantId}' was not begun`);
+  return run;
+}
+
+/**
+ * Runs a step with reconciliation's Zoom client (its share of the daily quota). A spent quota ends
+ * the step as waiting; whatever the step saved before stays saved.
+ */
+export async function quotaAwareStep<T extends ReconcileStep>(
+  deps: ActivityDeps,
+  key: ReconcileKey,
+  share: number,
+  body: (zoom: ZoomClient) => Promise<T>,
+  waiting: (step: ReconcileStep) => T,
+): Promise<T> {
+  const zoom = await deps.zoom.forTenant(key.tenantId, { dailyQuotaShare: share });
+  try {
+    return await body(zoom);
+  } catch (err) {
+    if (!(err instanceof ZoomDailyLimitError)) throw err;
+    const run = await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { status: 'waiting_for_quota', pausedUntil: err.resetsAt });
+    return waiting({ done: false, waitingUntil: err.resetsAt.toISOString(), progress: await progressOf(deps, key, run) });
+  } finally {
+    await deps.zoom.flushUsage(key.tenantId);
+  }
+}
+
+export const createReconciliationActivities = (deps: ActivityDeps) => ({
+  /** Starts (or re-checks) the day: the walk starts over, what was not archived is checked again. */
+  async beginReconciliation(key: ReconcileKey): Promise<ReconcileProgress> {
+    return mappingFailures(async () => progressOf(deps, key, await beginReconciliationRun(deps.db, key.tenantId, runKey(key))));
+  },
+
+  /** Records the run's status as the workflow sees it (running again after a sleep, finished, cancelled). */
+  async saveReconciliationStatus(input: ReconcileKey & { status: 'running' | 'finished' | 'cancelled' | 'failed'; error?: string }): Promise<ReconcileProgress> {
+    return mappingFailures(async () => {
+      const patch: ReconciliationRunPatch = { status: input.status, pausedUntil: null };
+      if (input.status !== 'running') patch.finishedAt = new Date();
+      if (input.status === 'finished') patch.phase = 'done';
+      if (input.error) patch.lastError = input.error;
+      const run = await updateReconciliationRun(deps.db, input.tenantId, runKey(input), patch);
+      return progressOf(deps, input, run);
+    });
+  },
+
+  /** The families a tenant imports, and so reconciles: meetings (either meeting source) and phone. */
+  async reconciliationFamilies({ tenantId }: { tenantId: string }): Promise<ReconcileFamily[]> {
+    return mappingFailures(async () => {
+      const tenant = await requireTenant(deps.db, tenantId);
+      const families: ReconcileFamily[] = [];
+      if (tenant.archivingEnabled || tenant.cloudRecordingsEnabled) families.push('meetings');
+      if (tenant.phoneEnabled) families.push('phone');
+      return families;
+    });
+  },
+
+  async reconciliationProgress(key: ReconcileKey): Promise<ReconcileProgress> {
+    return mappingFailures(() => progressOf(deps, key));
+  },
+});

@@ -1,0 +1,49 @@
+// Plain data between the reconcile workflow and its activities (kept in histories: small, no secrets).
+import type { MeetingRef, MeetingSource } from '../ingest/types.js';
+
+export type ReconcileFamily = 'meetings' | 'phone';
+
+export interface ReconcileKey {
+  tenantId: string;
+  family: ReconcileFamily;
+  /** The UTC day compared, yyyy-mm-dd. */
+  day: string;
+}
+
+/** What the `progress` query answers; every count comes from the database, so none is counted twice. */
+export interface ReconcileProgress {
+  day: string;
+  family: ReconcileFamily;
+  status: 'running' | 'waiting_for_quota' | 'finished' | 'failed' | 'cancelled';
+  /** walk: reading Zoom's logs; check: comparing with the archive; done. */
+  phase: string;
+  /** Meetings: 'dashboard' or 'user_reports'. */
+  plan: string | null;
+  pagesWalked: number;
+  heavyCallsUsed: number;
+  /** Meetings or calls of the day found in Zoom's logs. */
+  found: number;
+  checked: number;
+  missingFound: number;
+  failedCdrsWritten: number;
+  /** ISO 8601: the run sleeps until then for Zoom's daily quota. */
+  pausedUntil: string | null;
+}
+
+/** A step of the walk or the check: done, or waiting for the daily quota until `waitingUntil`. */
+export interface ReconcileStep {
+  done: boolean;
+  /** ISO 8601, when the daily quota (or reconciliation's share of it) opens again. */
+  waitingUntil?: string;
+  progress: ReconcileProgress;
+}
+
+export interface MeetingCheckStep extends ReconcileStep {
+  /** Meetings Zoom holds a recording of that the archive lacks: for the meeting ingest. */
+  missing: { source: MeetingSource; meeting: MeetingRef }[];
+}
+
+export interface CallCheckStep extends ReconcileStep {
+  /** Calls with a recording of a configured user the archive lacks: for the phone ingest. */
+  missingCallIds: string[];
+}

@@ -1,0 +1,82 @@
+import { ParentClosePolicy, WorkflowIdReusePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createReconciliationActivities } from '../activities/reconciliation.js';
+import type { ReconcileFamily } from '../reconciliation/types.js';
+import { reconcileWorkflowId } from './ids.js';
+import { invalidReconcileInput, reconcile } from './reconcile.js';
+import { databaseOptions } from './retry-policies.js';
+import { ZoomSource, ZoomTenant } from './search-attributes.js';
+
+// Starts the reconciliations of a tenant's days: by its daily schedule (no dates: the day before,
+// and the day before that again for recordings Zoom listed late), or on demand for a range. Each
+// day and family is its own `reconcile` workflow, abandoned to run on (it may sleep for the quota).
+
+const { reconciliationFamilies } = proxyActivities<ReturnType<typeof createReconciliationActivities>>(databaseOptions);
+
+export interface ReconcileDaysInput {
+  tenantId: string;
+  /** yyyy-mm-dd (UTC), inclusive; both or neither. */
+  from?: string;
+  to?: string;
+  /** Default: every family the tenant imports. */
+  families?: ReconcileFamily[];
+}
+
+export interface ReconcileDaysResult {
+  /** Workflow ids started. */
+  started: string[];
+  /** Workflow ids already running (left to finish). */
+  alreadyRunning: string[];
+}
+
+const DAY_MS = 86_400_000;
+/** A range is at most this many days: Zoom's logs reach back 6 months, a larger range is a typo. */
+export const MAX_RECONCILE_DAYS = 31;
+const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The days to reconcile: the range asked for, else yesterday and the day before (UTC, by workflow time). */
+export function daysToReconcile(input: Pick<ReconcileDaysInput, 'from' | 'to'>, nowMs: number): string[] {
+  if (input.from === undefined && input.to === undefined) return [dayOf(nowMs - 2 * DAY_MS), dayOf(nowMs - DAY_MS)];
+  const { from, to } = input;
+  if (from === undefined || to === undefined) throw invalidReconcileInput('give both "from" and "to" (yyyy-mm-dd, UTC), or neither for yesterday and the day before');
+  for (const [name, value] of [['from', from], ['to', to]] as const) {
+    if (!isDay(value)) throw invalidReconcileInput(`"${name}" must be a UTC day as yyyy-mm-dd, got "${value}"`);
+  }
+  const first = Date.parse(`${from}T00:00:00Z`);
+  const last = Date.parse(`${to}T00:00:00Z`);
+  if (last < first) throw invalidReconcileInput(`"to" (${to}) is before "from" (${from})`);
+  if (last >= Date.parse(`${dayOf(nowMs)}T00:00:00Z`)) throw invalidReconcileInput(`"to" (${to}) must be a day that has ended (before ${dayOf(nowMs)} UTC)`);
+  const count = (last - first) / DAY_MS + 1;
+  if (count > MAX_RECONCILE_DAYS) throw invalidReconcileInput(`a range covers at most ${MAX_RECONCILE_DAYS} days; ${from}..${to} has ${count}`);
+  return Array.from({ length: count }, (_, i) => dayOf(first + i * DAY_MS));
+}
+
+export async function reconcileDays(input: ReconcileDaysInput): Promise<ReconcileDaysResult> {
+  const days = daysToReconcile(input, new Date().getTime());
+  const imported = await reconciliationFamilies({ tenantId: input.tenantId });
+  const families = input.families ?? imported;
+  const unknown = families.filter((f) => !imported.includes(f));
+  if (unknown.length > 0) throw invalidReconcileInput(`tenant "${input.tenantId}" does not import ${unknown.join(', ')} (it imports: ${imported.join(', ') || 'nothing'})`);
+  const result: ReconcileDaysResult = { started: [], alreadyRunning: [] };
+  for (const day of days) {
+    for (const family of families) {
+      const workflowId = reconcileWorkflowId(input.tenantId, family, day);
+      try {
+        await startChild(reconcile, {
+          workflowId,
+          args: [{ tenantId: input.tenantId, family, day }],
+          // A day reconciled before is checked again (late recordings); one still running is left be.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [{ key: ZoomTenant, value: input.tenantId }, { key: ZoomSource, value: family }],
+        });
+        result.started.push(workflowId);
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        result.alreadyRunning.push(workflowId);
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,173 @@
+import {
+  ApplicationFailure,
+  ContinueAsNew,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createCallReconciliationActivities } from '../activities/reconcile-calls.js';
+import type { createMeetingReconciliationActivities } from '../activities/reconcile-meetings.js';
+import type { createReconciliationActivities } from '../activities/reconciliation.js';
+import type { createPhoneSyncActivities } from '../activities/phone-listing.js';
+import type { ReconcileKey, ReconcileProgress, ReconcileStep } from '../reconciliation/types.js';
+import { describeFailure } from './describe-failure.js';
+import { ingestMeeting } from './ingest-meeting.js';
+import { ingestPhoneCall } from './ingest-phone-call.js';
+import { meetingWorkflowId, phoneCallWorkflowId } from './ids.js';
+import { databaseOptions, listingOptions, reconcileStepOptions } from './retry-policies.js';
+import { ZoomCallId, ZoomMeetingUuid, ZoomSource, ZoomTenant } from './search-attributes.js';
+
+// One tenant's reconciliation of one family (meetings or phone calls) and UTC day: walk Zoom's logs
+// of the day into the database, then check each meeting or call against the archive. A recording
+// Zoom holds that we lack goes to the ingest (the same workflow id as the schedule's, so nothing
+// doubles); a meeting or call that should have been recorded and was not gets `recording_failed`
+// CDRs. When the daily quota (or reconciliation's share of it) is spent, the run sleeps on a timer
+// until 00:00 UTC plus a little jitter, with its cursor in the database, and goes on from there.
+
+type Steps = ReturnType<typeof createMeetingReconciliationActivities> & ReturnType<typeof createCallReconciliationActivities>;
+const steps = proxyActivities<Steps>(reconcileStepOptions);
+const { beginReconciliation, saveReconciliationStatus, reconciliationProgress } = proxyActivities<ReturnType<typeof createReconciliationActivities>>(databaseOptions);
+const { listPhoneCalls } = proxyActivities<ReturnType<typeof createPhoneSyncActivities>>(listingOptions);
+
+export const progressQuery = defineQuery<ReconcileProgress>('progress');
+/** Ends a sleep for the quota at once (an operator who raised the plan's quota, or knows better). */
+export const resumeNowSignal = defineSignal('resumeNow');
+/** Stops the run cleanly after the step in progress; what it found so far stays. */
+export const cancelSignal = defineSignal('cancel');
+
+export interface ReconcileInput extends ReconcileKey {
+  /** Set by continue-as-new: the run's state is in the database, so it goes on rather than begins. */
+  resumed?: boolean;
+}
+
+/** Spread of the wake-up after 00:00 UTC, so every tenant's run does not call Zoom the same second. */
+export const MAX_WAKE_JITTER_MS = 60_000;
+/** Steps per run before continuing as new: each check step may start up to 100 ingest children. */
+const STEPS_PER_RUN = 200;
+
+export async function reconcile(input: ReconcileInput): Promise<ReconcileProgress> {
+  const key: ReconcileKey = { tenantId: input.tenantId, family: input.family, day: input.day };
+  let progress: ReconcileProgress = {
+    day: key.day, family: key.family, status: 'running', phase: 'walk', plan: null,
+    pagesWalked: 0, heavyCallsUsed: 0, found: 0, checked: 0, missingFound: 0, failedCdrsWritten: 0, pausedUntil: null,
+  };
+  let resumeRequested = false;
+  let cancelled = false;
+  setHandler(progressQuery, () => progress);
+  setHandler(resumeNowSignal, () => {
+    resumeRequested = true;
+  });
+  setHandler(cancelSignal, () => {
+    cancelled = true;
+  });
+
+  /** Sleeps until the quota resets (plus jitter), a `resumeNow` or a `cancel`; false when cancelled. */
+  const sleepForQuota = async (untilIso: string): Promise<boolean> => {
+    const wakeAt = Date.parse(untilIso) + Math.floor(Math.random() * MAX_WAKE_JITTER_MS);
+    progress = { ...progress, status: 'waiting_for_quota', pausedUntil: new Date(wakeAt).toISOString() };
+    resumeRequested = false;
+    await condition(() => resumeRequested || cancelled, Math.max(1, wakeAt - new Date().getTime()));
+    if (cancelled) return false;
+    progress = await saveReconciliationStatus({ ...key, status: 'running' });
+    return true;
+  };
+
+  let stepsThisRun = 0;
+  const timeToContinueAsNew = () => ++stepsThisRun >= STEPS_PER_RUN || workflowInfo().continueAsNewSuggested;
+
+  try {
+    if (input.resumed) {
+      progress = await reconciliationProgress(key);
+    } else {
+      progress = await beginReconciliation(key);
+      if (key.family === 'phone') {
+        // The day's recordings listed again (medium, no daily quota): every recording Zoom holds of
+        // a configured user is then in the database for the check to find.
+        const dayStart = new Date(`${key.day}T00:00:00Z`);
+        await listPhoneCalls({ tenantId: key.tenantId, from: dayStart.toISOString(), to: new Date(dayStart.getTime() + 86_400_000).toISOString() });
+      }
+    }
+
+    while (!cancelled && progress.phase === 'walk') {
+      const step: ReconcileStep = key.family === 'meetings' ? await steps.walkMeetingLogs(key) : await steps.walkCallHistory(key);
+      progress = step.progress;
+      if (step.waitingUntil) {
+        if (!(await sleepForQuota(step.waitingUntil))) break;
+        continue;
+      }
+      if (step.done) break;
+      if (timeToContinueAsNew()) return await continueAsNewWithCursor(input);
+    }
+
+    while (!cancelled) {
+      let done: boolean;
+      if (key.family === 'meetings') {
+        const step = await steps.checkMeetings(key);
+        progress = step.progress;
+        for (const { source, meeting } of step.missing) {
+          await startIngest(() => startChild(ingestMeeting, {
+            workflowId: meetingWorkflowId(key.tenantId, meeting.uuid),
+            args: [{ tenantId: key.tenantId, source, meeting, trigger: 'reconciliation' }],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            typedSearchAttributes: [{ key: ZoomTenant, value: key.tenantId }, { key: ZoomSource, value: source }, { key: ZoomMeetingUuid, value: meeting.uuid }],
+          }));
+        }
+        if (step.waitingUntil && !(await sleepForQuota(step.waitingUntil))) break;
+        done = step.done && !step.waitingUntil;
+      } else {
+        const step = await steps.checkCalls(key);
+        progress = step.progress;
+        for (const callId of step.missingCallIds) {
+          await startIngest(() => startChild(ingestPhoneCall, {
+            workflowId: phoneCallWorkflowId(key.tenantId, callId),
+            args: [{ tenantId: key.tenantId, callId, trigger: 'reconciliation' }],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            typedSearchAttributes: [{ key: ZoomTenant, value: key.tenantId }, { key: ZoomSource, value: 'phone' }, { key: ZoomCallId, value: callId }],
+          }));
+        }
+        if (step.waitingUntil && !(await sleepForQuota(step.waitingUntil))) break;
+        done = step.done && !step.waitingUntil;
+      }
+      if (done) break;
+      if (timeToContinueAsNew()) return await continueAsNewWithCursor(input);
+    }
+
+    progress = await saveReconciliationStatus({ ...key, status: cancelled ? 'cancelled' : 'finished' });
+    return progress;
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    await saveReconciliationStatus({ ...key, status: 'failed', error: describeFailure(err).error });
+    throw err;
+  }
+}
+
+/** The cursor is in the database: the next run only needs to know it resumes. */
+async function continueAsNewWithCursor(input: ReconcileInput): Promise<never> {
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof reconcile>({ tenantId: input.tenantId, family: input.family, day: input.day, resumed: true });
+}
+
+/** An ingest already running for the meeting or call (the schedule's, a webhook's) is left to finish. */
+async function startIngest(start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+/** Rejects what no run could do, before anything starts (a non-retryable failure naming the problem). */
+export function invalidReconcileInput(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'InvalidReconcileInput', message, nonRetryable: true });
+}
