@@ -14,7 +14,7 @@ import { listRecordedUsers, type RecordedUser } from '../db/queries/recorded-use
 import { requireTenant, type Tenant } from '../db/queries/tenants.js';
 import { partiesFromCallPath, type CallParties } from '../ingest/phone-cdr.js';
 import { RecordedUserMatcher } from '../ingest/phone-recordings.js';
-import { REASONS, failedCallCdr, historyParty, partiesOfHistory } from '../reconciliation/failed-cdrs.js';
+import { REASONS, failedCallCdr, historyParty } from '../reconciliation/failed-cdrs.js';
 import type { CallCheckStep, ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
 import type { CallHistory, Listing, ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
@@ -101,14 +101,12 @@ async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, u
     await setItemOutcome(deps.db, tenant.id, 'phone', item.platformCallId, { outcome: 'not_expected' });
     return;
   }
-  let parties: CallParties = partiesOfHistory(call);
-  let ours = configuredOnEnds(call, users);
-  if (ours.length === 0) {
-    // A queue or auto receptionist call: whoever of ours took a leg (one light call).
-    parties = partiesFromCallPath(await zoom.getPhoneCallHistory(call.call_history_uuid));
-    const onLegs = parties.legs.flatMap((l) => [users.match(l.caller), users.match(l.callee)]).filter((u): u is RecordedUser => u !== undefined);
-    ours = [...new Map(onLegs.map((u) => [u.zoomUserId, u])).values()];
-  }
+  // Everyone of ours on the call: its ends, and whoever took a leg (a transfer, a queue's agent);
+  // the call's path is one light call, with no daily quota.
+  const parties: CallParties = partiesFromCallPath(await zoom.getPhoneCallHistory(call.call_history_uuid));
+  const onCall = [...configuredOnEnds(call, users), ...parties.legs.flatMap((l) => [users.match(l.caller), users.match(l.callee)])]
+    .filter((u): u is RecordedUser => u !== undefined);
+  const ours = [...new Map(onCall.map((u) => [u.zoomUserId, u])).values()];
   if (ours.length === 0) {
     await setItemOutcome(deps.db, tenant.id, 'phone', item.platformCallId, { outcome: 'not_ours' });
     return;

@@ -154,7 +154,8 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
     return { done: false, progress: await progressOf(deps, key, saved) };
   }
 
-  // Per-user reports, a few users per step; the cursor is the last user whose three listings are written.
+  // Per-user reports, a few users per step. The cursor: the last user whose listings are all
+  // written, and how many of the next user's are (a step stopped by the quota resumes there).
   const after = run.cursor.usersDoneThrough;
   const users = (await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }))
     .sort((a, b) => (a.zoomUserId < b.zoomUserId ? -1 : 1))
@@ -162,11 +163,16 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
     .slice(0, USERS_PER_STEP);
   if (users.length === 0) return finishWalk();
   let saved = run;
-  for (const user of users) {
-    for (const type of USER_REPORT_LISTINGS) {
+  let done = after;
+  for (const [index, user] of users.entries()) {
+    for (const [listing, type] of USER_REPORT_LISTINGS.entries()) {
+      if (index === 0 && listing < run.cursor.listingsDone) continue;
       await walkInto(deps, key, zoom.listUserReportMeetings(user.zoomUserId, { ...range, type }), async (rows) => rows.map((m) => reportItem(m, user, type)));
+      const last = listing === USER_REPORT_LISTINGS.length - 1;
+      const cursor = last ? { listingsDone: 0, usersDoneThrough: user.zoomUserId } : { listingsDone: listing + 1, ...(done !== undefined ? { usersDoneThrough: done } : {}) };
+      saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor })) ?? saved;
     }
-    saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor: { listingsDone: 0, usersDoneThrough: user.zoomUserId } })) ?? saved;
+    done = user.zoomUserId;
     heartbeat({ usersDoneThrough: user.zoomUserId });
   }
   return { done: false, progress: await progressOf(deps, key, saved) };

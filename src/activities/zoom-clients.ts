@@ -4,7 +4,7 @@ import { pacingStore } from '../db/queries/api-pacing.js';
 import { recordApiUsage } from '../db/queries/api-usage.js';
 import { getTenantCredentials, getTenantVersion, requireTenant } from '../db/queries/tenants.js';
 import type { SecretBox } from '../security/secrets.js';
-import { createZoomClient, resolveRateLimits, SharedRateLimiter, type ZoomClient } from '../zoom/index.js';
+import { createZoomClient, resolveRateLimits, SharedRateLimiter, type Clock, type ZoomClient } from '../zoom/index.js';
 
 /**
  * One Zoom client per tenant and worker process: its token cache is shared by every activity of the
@@ -29,6 +29,8 @@ export interface ZoomClientsOptions {
   /** How long a client is used before the tenant's row is checked for changes again. */
   freshnessMs?: number;
   now?: () => number;
+  /** The clock the shared pacer counts the UTC day by (tests that move Zoom's day move this too). */
+  limiterClock?: Clock;
 }
 
 /** 15 s: a changed secret is used within seconds, at the cost of one indexed read per tenant per 15 s. */
@@ -69,7 +71,8 @@ export function createZoomClients(db: Database, secrets: SecretBox, options: Zoo
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
         rateLimiter: new SharedRateLimiter({
           store: pacingStore(db, tenantId),
-          profile: resolveRateLimits(tenant.plan, undefined),
+          profile: resolveRateLimits(tenant.plan, tenant.options.zoomDailyQuota ? { dailyHeavy: tenant.options.zoomDailyQuota } : undefined),
+          ...(options.limiterClock ? { clock: options.limiterClock } : {}),
           ...(dailyQuotaShare !== undefined ? { dailyQuotaShare } : {}),
         }),
         // A secret rotated while this client is cached (up to freshnessMs) is picked up at Zoom's first refusal.

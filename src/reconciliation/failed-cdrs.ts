@@ -43,15 +43,6 @@ export function callFactsOf(call: CallHistory): PhoneCallFacts {
   };
 }
 
-/** The call's two ends as one leg, for a call whose path was not asked for. */
-export function partiesOfHistory(call: CallHistory): CallParties {
-  return {
-    startedAt: call.start_time,
-    endedAt: call.end_time ?? null,
-    legs: [{ recordingId: null, startedAt: call.start_time, endedAt: call.end_time ?? null, caller: historyParty(call, 'caller'), callee: historyParty(call, 'callee') }],
-  };
-}
-
 export function failedCallCdr(input: {
   call: CallHistory;
   parties: CallParties;

@@ -47,12 +47,16 @@ export const cancelSignal = defineSignal('cancel');
 export interface ReconcileInput extends ReconcileKey {
   /** Set by continue-as-new: the run's state is in the database, so it goes on rather than begins. */
   resumed?: boolean;
+  /** Steps before continuing as new (default STEPS_PER_RUN; tests make it small). */
+  stepsPerRun?: number;
 }
 
 /** Spread of the wake-up after 00:00 UTC, so every tenant's run does not call Zoom the same second. */
 export const MAX_WAKE_JITTER_MS = 60_000;
 /** Steps per run before continuing as new: each check step may start up to 100 ingest children. */
 const STEPS_PER_RUN = 200;
+/** A reset time already past on the workflow's clock (a worker whose clock runs ahead): try again after this. */
+const MIN_QUOTA_WAIT_MS = 60_000;
 
 export async function reconcile(input: ReconcileInput): Promise<ReconcileProgress> {
   const key: ReconcileKey = { tenantId: input.tenantId, family: input.family, day: input.day };
@@ -72,17 +76,20 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
 
   /** Sleeps until the quota resets (plus jitter), a `resumeNow` or a `cancel`; false when cancelled. */
   const sleepForQuota = async (untilIso: string): Promise<boolean> => {
-    const wakeAt = Date.parse(untilIso) + Math.floor(Math.random() * MAX_WAKE_JITTER_MS);
+    const now = new Date().getTime();
+    // Math.random is deterministic in workflow code (seeded per run): the jitter replays.
+    let wakeAt = Date.parse(untilIso) + Math.floor(Math.random() * MAX_WAKE_JITTER_MS);
+    if (wakeAt <= now) wakeAt = now + MIN_QUOTA_WAIT_MS;
     progress = { ...progress, status: 'waiting_for_quota', pausedUntil: new Date(wakeAt).toISOString() };
     resumeRequested = false;
-    await condition(() => resumeRequested || cancelled, Math.max(1, wakeAt - new Date().getTime()));
+    await condition(() => resumeRequested || cancelled, wakeAt - now);
     if (cancelled) return false;
     progress = await saveReconciliationStatus({ ...key, status: 'running' });
     return true;
   };
 
   let stepsThisRun = 0;
-  const timeToContinueAsNew = () => ++stepsThisRun >= STEPS_PER_RUN || workflowInfo().continueAsNewSuggested;
+  const timeToContinueAsNew = () => ++stepsThisRun >= (input.stepsPerRun ?? STEPS_PER_RUN) || workflowInfo().continueAsNewSuggested;
 
   try {
     if (input.resumed) {
@@ -155,7 +162,10 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
 /** The cursor is in the database: the next run only needs to know it resumes. */
 async function continueAsNewWithCursor(input: ReconcileInput): Promise<never> {
   await condition(allHandlersFinished);
-  return continueAsNew<typeof reconcile>({ tenantId: input.tenantId, family: input.family, day: input.day, resumed: true });
+  return continueAsNew<typeof reconcile>({
+    tenantId: input.tenantId, family: input.family, day: input.day, resumed: true,
+    ...(input.stepsPerRun !== undefined ? { stepsPerRun: input.stepsPerRun } : {}),
+  });
 }
 
 /** An ingest already running for the meeting or call (the schedule's, a webhook's) is left to finish. */

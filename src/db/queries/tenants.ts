@@ -22,6 +22,7 @@ export const tenantOptionsShape = {
   deleteGraceHours: z.number().min(0).max(24 * 30).optional(),
   deleteDryRun: z.boolean().optional(),
   phoneRelistHours: z.number().min(0).max(24 * 30).optional(),
+  zoomDailyQuota: z.strictObject({ meetings: z.number().int().positive().optional(), phone: z.number().int().positive().optional() }).optional(),
   reconciliation: z.strictObject({
     enabled: z.boolean().optional(),
     hourUtc: z.number().int().min(0).max(23).optional(),

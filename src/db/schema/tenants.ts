@@ -22,6 +22,11 @@ export interface TenantOptions {
   deleteDryRun?: boolean;
   /** How far before its watermark each Zoom Phone sync lists again, for recordings Zoom lists late (default 24). */
   phoneRelistHours?: number;
+  /**
+   * Zoom's daily quota of heavy calls for the account, per API family, when it is not the plan's
+   * (Zoom raised it, or other apps of the account need part of it). Default: the plan's.
+   */
+  zoomDailyQuota?: { meetings?: number; phone?: number };
   /** The daily reconciliation of Zoom's logs with the archive (src/workflows/reconcile.ts). */
   reconciliation?: ReconciliationOptions;
 }
