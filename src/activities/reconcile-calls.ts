@@ -39,17 +39,19 @@ const expectationOf = (tenant: Tenant): Expectation => tenant.options.reconcilia
  */
 const listingsFor = (expectation: Expectation) => (expectation === 'all' ? (['recorded', 'non_recorded'] as const) : (['recorded'] as const));
 
-/** An end that is a call queue, auto receptionist or shared line: only the call's legs say who took it. */
-const sharedLine = (type: string | undefined): boolean => type !== undefined && type !== '' && type !== 'user' && type !== 'external_contact';
-
 function configuredOnEnds(call: CallHistory, users: RecordedUserMatcher): RecordedUser[] {
   const found = [historyParty(call, 'caller'), historyParty(call, 'callee')].map((p) => users.match(p)).filter((u): u is RecordedUser => u !== undefined);
   return [...new Map(found.map((u) => [u.zoomUserId, u])).values()];
 }
 
+/**
+ * A call the check must look at: every recorded call, and every connected one. A configured user
+ * may be on a call only through its legs (a queue's agent, a transfer from a colleague), so a call
+ * is not dropped for its ends; the check asks its path (light) when the ends name nobody of ours.
+ */
 function callItem(call: CallHistory, users: RecordedUserMatcher): FoundItem | null {
+  if (call.recording_status !== 'recorded' && !call.answer_time) return null;
   const known = configuredOnEnds(call, users);
-  if (known.length === 0 && !sharedLine(call.caller_ext_type) && !sharedLine(call.callee_ext_type)) return null;
   return {
     platformCallId: call.call_id,
     facts: {

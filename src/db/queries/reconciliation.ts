@@ -108,7 +108,8 @@ export interface FoundItem {
 
 /**
  * Writes what a walk found. A meeting found again (another user's report, a re-walk) keeps its
- * outcome; the configured users Zoom's logs named for it are merged.
+ * outcome; what each listing said of it is merged (a `pastJoined` report says whether it was
+ * recorded, the host's `past` report does not), and so are the configured users they named.
  */
 export async function upsertReconciliationItems(db: Database, tenantId: string, key: RunKey, items: readonly FoundItem[]): Promise<void> {
   if (items.length === 0) return;
@@ -127,7 +128,7 @@ export async function upsertReconciliationItems(db: Database, tenantId: string, 
       .onConflictDoUpdate({
         target: [reconciliationItems.tenantId, reconciliationItems.family, reconciliationItems.platformCallId],
         set: {
-          facts: sql`jsonb_set(excluded.facts, '{knownUserIds}', (select coalesce(jsonb_agg(distinct v), '[]'::jsonb) from jsonb_array_elements(${known}) v))`,
+          facts: sql`jsonb_set(${reconciliationItems.facts} || excluded.facts, '{knownUserIds}', (select coalesce(jsonb_agg(distinct v), '[]'::jsonb) from jsonb_array_elements(${known}) v))`,
           day: sql`excluded.day`,
           updatedAt: sql`now()`,
         },

@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conversation } from '../../src/db/queries/conversations.js';
+import type { ReconcileProgress } from '../../src/reconciliation/types.js';
+import { startSimulator, type GroundTruth, type GroundTruthCall, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
+import { meetingWorkflowId, phoneCallWorkflowId, reconcileWorkflowId } from '../../src/workflows/ids.js';
+import type { ReconcileDaysResult } from '../../src/workflows/reconcile-days.js';
+import { uniqueSuffix } from '../harness/index.js';
+import { s3ObjectSha256 } from '../harness/stored-bytes.js';
+import { cdrsOf, mediaFilesOf, registerTenant, runSync, startE2eWorld, truthFileKey, rowFileKey, type E2eTenant, type E2eWorld } from './helpers.js';
+
+// Reconciliation end to end on a real Temporal server, PostgreSQL and S3, against the simulator
+// over HTTP. One account per plan (Business+: the dashboard; Pro: each configured user's reports)
+// and one Zoom Phone account. Yesterday holds recorded meetings the import archived, recorded ones
+// it never saw (a configured user took part in an unconfigured user's meeting, or one recorded
+// after the last sync), unrecorded ones, failed recordings and one-person meetings. Every
+// expectation is worked out from the simulator's ground truth; bytes are hashed from the bucket;
+// Zoom calls are counted at the simulator. The simulator's clock is frozen.
+
+const CONFIGURED = [0, 1, 2, 3];
+
+let world: E2eWorld;
+let sim: RunningSimulator;
+let yesterday: string;
+
+beforeAll(async () => {
+  world = await startE2eWorld('e2e-reconcile');
+  const meetings = { users: 6, inactiveUsers: 0, days: 2, meetingsPerDay: 8, phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0, externalHostShare: 0, unrecordedShare: 0.4, recordingFailedShare: 0.4, onePersonShare: 0.2 };
+  sim = await startSimulator({
+    seed: 2024,
+    now: new Date(),
+    freezeClock: true,
+    tenants: [
+      { ...meetings, plan: 'business' },
+      { ...meetings, plan: 'pro' },
+      { plan: 'business', users: 6, inactiveUsers: 0, days: 2, meetingsPerDay: 0, phoneCallsPerDay: 10, mediaScale: 0.02, phoneRecordedShare: 0.6 },
+    ],
+  });
+  yesterday = new Date(Date.parse(await sim.control.now()) - 86_400_000).toISOString().slice(0, 10);
+}, 120_000);
+
+afterAll(async () => {
+  await sim?.close();
+  await world?.close();
+});
+
+const callsAt = async (accountId: string, endpoint: string) => (await sim.control.getCounters()).tenantEndpoints[accountId]?.[endpoint] ?? 0;
+const cdrKey = (c: Conversation) => `${c.platformCallId}|${c.recordedUserZoomId}`;
+
+/** Runs reconcileDays for yesterday as the UI or API would, and waits for each day's reconcile workflow. */
+async function reconcileYesterday(tenantId: string, families: ('meetings' | 'phone')[]): Promise<ReconcileProgress[]> {
+  const started: ReconcileDaysResult = await world.temporal.client.workflow.execute('reconcileDays', {
+    args: [{ tenantId, from: yesterday, to: yesterday, families }],
+    taskQueue: world.temporal.taskQueue,
+    workflowId: `reconcile-days:${tenantId}:${uniqueSuffix()}`,
+    workflowExecutionTimeout: '1 minute',
+  });
+  expect(started.started.sort()).toEqual(families.map((f) => reconcileWorkflowId(tenantId, f, yesterday)).sort());
+  return Promise.all(started.started.map((id) => world.temporal.client.workflow.getHandle(id).result() as Promise<ReconcileProgress>));
+}
+
+/** Waits for an ingest the reconciliation started (abandoned children run on). */
+async function ingestDone(workflowId: string): Promise<void> {
+  await world.temporal.client.workflow.getHandle(workflowId).result();
+}
+
+/** Configured users who hosted or joined the meeting. */
+const configuredIn = (m: GroundTruthMeeting, tenant: E2eTenant) =>
+  tenant.users.filter((u) => m.host_id === u.zoomUserId || m.participants.some((p) => p.internal && p.id === u.zoomUserId)).map((u) => u.zoomUserId);
+
+describe.each([
+  { plan: 'business', simTenant: 0, heavy: 0, resourceIntensive: 2, label: 'the dashboard (past and pastOne, one page each)' },
+  { plan: 'pro', simTenant: 1, heavy: 3 * CONFIGURED.length, resourceIntensive: 0, label: "each configured user's reports (past, pastOne, pastJoined)" },
+])('meetings reconciliation on a $plan account, by $label', ({ simTenant, heavy, resourceIntensive }) => {
+  let tenant: E2eTenant;
+  let truth: GroundTruth;
+  let first: ReconcileProgress;
+  const dayMeetings = () => truth.meetings.filter((m) => m.start_time.startsWith(yesterday) && !m.external_host);
+
+  beforeAll(async () => {
+    tenant = await registerTenant(world, sim, {
+      simTenant,
+      configure: CONFIGURED.map((index) => ({ index, modality: 'video' as const, individualAudio: false })),
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: true },
+    });
+    const account = tenant.zoom.accountId;
+    // The import runs first and archives what it lists: the recordings of configured hosts.
+    await runSync(world, tenant.tenantId);
+    const [u0, u1, u2] = tenant.users.map((u) => u.zoomUserId);
+    const [stranger, other] = tenant.unconfigured.map((u) => u.id);
+    const at = (h: number) => `${yesterday}T${String(h).padStart(2, '0')}:00:00Z`;
+    // After the sync: recorded yesterday, missed by the import (its watermark is past them).
+    await sim.control.addMeeting(account, { hostId: u0, recorded: true, participants: [{ userId: stranger! }], start_time: at(18), durationMinutes: 25 });
+    // Recorded by an unconfigured host with a configured participant: no listing of ours shows it.
+    await sim.control.addMeeting(account, { hostId: stranger, recorded: true, participants: [{ userId: u1! }, { name: 'Guest', email: 'guest@example.org' }], start_time: at(19), durationMinutes: 30 });
+    // A one-person meeting, not recorded; a failed recording; a meeting of nobody configured.
+    await sim.control.addMeeting(account, { hostId: u2, recorded: false, participants: 0, start_time: at(20), durationMinutes: 10 });
+    await sim.control.addMeeting(account, { hostId: u1, recorded: false, recordingFailed: true, participants: [{ userId: u0! }], start_time: at(21), durationMinutes: 15 });
+    await sim.control.addMeeting(account, { hostId: stranger, recorded: false, participants: [{ userId: other! }], start_time: at(22), durationMinutes: 15 });
+    truth = await sim.control.groundTruth(account);
+    await sim.control.resetCounters();
+
+    first = (await reconcileYesterday(tenant.tenantId, ['meetings']))[0]!;
+    // Recorded meetings the archive lacked went to the ingest, under the import's workflow ids.
+    for (const m of dayMeetings().filter((m) => m.recorded && configuredIn(m, tenant).length > 0)) await ingestDone(meetingWorkflowId(tenant.tenantId, m.uuid));
+  }, 240_000);
+
+  it('writes exactly one recording_failed CDR per configured participant of each unrecorded meeting, with its reason', async () => {
+    const unrecorded = dayMeetings().filter((m) => !m.recorded);
+    // The day has what the test is about: one-person meetings, failed recordings, meetings of nobody configured.
+    expect(unrecorded.some((m) => m.participants.length === 1 && configuredIn(m, tenant).length === 1)).toBe(true);
+    expect(unrecorded.some((m) => m.recording_failed && configuredIn(m, tenant).length > 0)).toBe(true);
+    expect(unrecorded.some((m) => configuredIn(m, tenant).length === 0)).toBe(true);
+    const expected = unrecorded.flatMap((m) => configuredIn(m, tenant).map((id) => `${m.uuid}|${id}`)).sort();
+
+    const failed = (await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordingFailed);
+    expect(failed.map(cdrKey).sort()).toEqual(expected);
+    expect(first).toMatchObject({ status: 'finished', failedCdrsWritten: expected.length });
+    for (const cdr of failed) {
+      const meeting = unrecorded.find((m) => m.uuid === cdr.platformCallId)!;
+      const user = tenant.users.find((u) => u.zoomUserId === cdr.recordedUserZoomId)!;
+      expect(cdr.recordingFailedReason).toMatch(meeting.recording_failed ? /^recording failed/ : /^not recorded/);
+      expect(cdr).toMatchObject({
+        sourcePlatform: 'Zoom Meeting', zoomMeetingId: String(meeting.id), recordedUserName: user.name, from: user.zoomUserId, fromInfo: user.name,
+        to: 'Conference', toInfo: meeting.topic, direction: 'conference', userDirection: 'outgoing', conversationType: 'screen_share',
+        recordType: 'standard', location: 'e2e-worker', mediaLengthSeconds: null,
+      });
+      // Zoom quirk: the participants of a one-person meeting are not listed.
+      const people = new Set(meeting.participants.map((p) => p.user_id));
+      expect(cdr.participants.map((p) => p.name).sort()).toEqual(people.size === 1 ? [] : [...new Set(meeting.participants.map((p) => p.name))].sort());
+    }
+  });
+
+  it('archives every recorded meeting a configured user took part in, once, with the bytes Zoom served', async () => {
+    const recorded = dayMeetings().filter((m) => m.recorded && configuredIn(m, tenant).length > 0);
+    // Files still processing (a transcript of a late meeting) are the import's to fetch later.
+    const files = recorded.flatMap((m) => m.files.filter((f) => f.kind === 'recording' && f.deletion === 'none' && f.status === 'completed').map((file) => ({ meetingUuid: m.uuid, file })));
+    expect(files.length).toBeGreaterThan(0);
+    const truthIds = new Set(files.filter((f) => !f.file.idless).map((f) => f.file.id));
+    const stored = new Map((await mediaFilesOf(world, tenant.tenantId)).filter((r) => r.state === 'stored').map((r) => [rowFileKey(r, truthIds), r]));
+    for (const { meetingUuid, file } of files) {
+      const row = stored.get(truthFileKey(meetingUuid, file));
+      expect(row, `${file.file_type} of ${meetingUuid}`).toBeDefined();
+      expect(await s3ObjectSha256(world.bucket.client, world.bucket.bucket, row!.storageKey)).toEqual({ sha256: file.sha256, size: file.file_size });
+    }
+    const cdrs = await cdrsOf(world, tenant.tenantId);
+    for (const m of recorded) {
+      expect(cdrs.filter((c) => c.platformCallId === m.uuid && !c.recordingFailed).map((c) => c.recordedUserZoomId).sort()).toEqual(configuredIn(m, tenant).sort());
+    }
+    // Nobody unconfigured has a CDR.
+    expect(cdrs.every((c) => tenant.users.some((u) => u.zoomUserId === c.recordedUserZoomId))).toBe(true);
+  });
+
+  it('spends only the plan\'s listing calls on the daily quota, and a re-run of the day writes nothing twice', async () => {
+    const account = tenant.zoom.accountId;
+    expect(await callsAt(account, 'GET /metrics/meetings')).toBe(resourceIntensive);
+    expect(await callsAt(account, 'GET /report/users/{userId}/meetings')).toBe(heavy);
+    expect(await callsAt(account, 'GET /metrics/meetings/{meetingId}/participants')).toBe(0);
+    expect(first.heavyCallsUsed).toBe(heavy + resourceIntensive);
+
+    const before = (await cdrsOf(world, tenant.tenantId)).map((c) => `${cdrKey(c)}|${c.id}|${c.recordingFailed}`).sort();
+    const [again] = await reconcileYesterday(tenant.tenantId, ['meetings']);
+    expect(again).toMatchObject({ status: 'finished', found: first.found, failedCdrsWritten: first.failedCdrsWritten, missingFound: 0 });
+    expect((await cdrsOf(world, tenant.tenantId)).map((c) => `${cdrKey(c)}|${c.id}|${c.recordingFailed}`).sort()).toEqual(before);
+  });
+});
+
+describe('phone reconciliation: every connected call must have a recording', () => {
+  let tenant: E2eTenant;
+  let truth: GroundTruth;
+  let result: ReconcileProgress;
+  const dayCalls = () => truth.calls.filter((c) => c.start_time.startsWith(yesterday));
+  const configuredOn = (c: GroundTruthCall) => tenant.users.filter((u) =>
+    [c.caller.user_id, c.callee.user_id, ...c.legs.map((l) => l.owner_user_id)].includes(u.zoomUserId)).map((u) => u.zoomUserId);
+  /** Recordings of configured users: the leg's owner (a queue's recording is its answering agent's). */
+  const configuredRecordings = (c: GroundTruthCall) => c.legs.filter((l) => l.recording && tenant.users.some((u) => u.zoomUserId === l.owner_user_id));
+
+  beforeAll(async () => {
+    tenant = await registerTenant(world, sim, {
+      simTenant: 2,
+      configure: CONFIGURED.map((index) => ({ index, modality: 'voice' as const, individualAudio: false, phoneExtension: true })),
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: false, phoneEnabled: true, options: { deleteAfterArchive: false, reconciliation: { phoneCallsExpected: 'all' } } },
+    });
+    truth = await sim.control.groundTruth(tenant.zoom.accountId);
+    await sim.control.resetCounters();
+    // No phone sync ran: the reconciliation finds every recording the import would have.
+    result = (await reconcileYesterday(tenant.tenantId, ['phone']))[0]!;
+    for (const c of dayCalls().filter((c) => configuredRecordings(c).length > 0)) await ingestDone(phoneCallWorkflowId(tenant.tenantId, c.call_id));
+  }, 240_000);
+
+  it('archives the recordings of configured users, and writes a recording_failed CDR per configured party of a connected call without one', async () => {
+    const connected = dayCalls().filter((c) => c.result === 'answered' && configuredOn(c).length > 0);
+    const withRecording = connected.filter((c) => configuredRecordings(c).length > 0);
+    const without = connected.filter((c) => configuredRecordings(c).length === 0);
+    expect(withRecording.length).toBeGreaterThan(0);
+    expect(without.length).toBeGreaterThan(0);
+    // Missed and voicemail calls have no recording to lack.
+    expect(dayCalls().some((c) => c.result !== 'answered' && configuredOn(c).length > 0)).toBe(true);
+
+    const rows = new Map((await mediaFilesOf(world, tenant.tenantId)).filter((r) => r.state === 'stored').map((r) => [r.zoomFileId, r]));
+    for (const leg of withRecording.flatMap(configuredRecordings)) {
+      const row = rows.get(leg.recording!.id);
+      expect(row, `recording ${leg.recording!.id}`).toBeDefined();
+      expect(await s3ObjectSha256(world.bucket.client, world.bucket.bucket, row!.storageKey)).toEqual({ sha256: leg.recording!.file.sha256, size: leg.recording!.file.file_size });
+    }
+    const failed = (await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordingFailed);
+    expect(failed.map(cdrKey).sort()).toEqual(without.flatMap((c) => configuredOn(c).map((id) => `${c.call_id}|${id}`)).sort());
+    for (const cdr of failed) {
+      const call = without.find((c) => c.call_id === cdr.platformCallId)!;
+      expect(cdr.recordingFailedReason).toMatch(call.recorded ? /^recording failed/ : /^not recorded/);
+      expect(cdr).toMatchObject({ sourcePlatform: 'Zoom Phone', from: call.caller.number, to: call.callee.number, conversationType: 'voice', mediaLengthSeconds: null });
+    }
+    expect(result).toMatchObject({ status: 'finished', failedCdrsWritten: failed.length });
+  });
+
+  it('reads the day\'s call history in one page per recording status, and nothing heavy besides', async () => {
+    const account = tenant.zoom.accountId;
+    expect(await callsAt(account, 'GET /phone/call_history')).toBe(2);
+    expect(result.heavyCallsUsed).toBe(2);
+    expect(dayCalls().length).toBeLessThanOrEqual(300);
+  });
+});
