@@ -5,6 +5,7 @@ import { runArchiveBench, runVersusReferenceBench } from './archive.js';
 import { runSimulatorBench } from './simulator.js';
 import { runContainmentBench } from './containment.js';
 import { runScaleBench } from './scale.js';
+import { runReconcileBench } from './reconcile.js';
 import type { BenchFigure } from './figures.js';
 
 // `npm run bench [-- name...]`: runs the benchmarks (all, or those named), prints a table, then
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<BenchFigure[]>> = {
   simulator: runSimulatorBench,
   containment: runContainmentBench,
   scale: runScaleBench,
+  reconcile: runReconcileBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -18,6 +20,7 @@ import { S3MediaStore } from '../../src/storage/index.js';
 import { reconcileWorkflowId } from '../../src/workflows/ids.js';
 import { MAX_WAKE_JITTER_MS } from '../../src/workflows/reconcile.js';
 import type { Clock } from '../../src/zoom/index.js';
+import { historyToSavedJson } from '../replay/saved-history.js';
 import { createTestBucket, createTestDatabase, createTimeSkippingEnv, uniqueSuffix, type TestBucket, type TestDatabase } from '../harness/index.js';
 
 // Reconciliation against Zoom's daily quota, on the time-skipping test server. The tenant's quota
@@ -107,7 +110,7 @@ async function waitForProgress(tenantId: string, want: (p: ReconcileProgress) =>
   }
 }
 
-describe('reconciliation within the daily quota', () => {
+describe('reconciliation within the daily quota (its histories feed the replay test)', () => {
   let account: string;
   beforeAll(async () => {
     account = sim.tenants[0]!.accountId;
@@ -167,6 +170,12 @@ describe('reconciliation within the daily quota', () => {
       runs += 1;
     }
     expect(runs).toBeGreaterThanOrEqual(2);
+    // `npx tsx scripts/save-histories.ts <label>` keeps the first run (a sleep, then continue-as-new) for the replay test.
+    if (process.env.SAVE_HISTORIES) {
+      const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
+      const history = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+      writeFileSync(`${dir}reconcile.quota-sleep.${process.env.SAVE_HISTORIES}.json`, historyToSavedJson(history), { flag: 'wx' });
+    }
     expect(fired).toHaveLength(1);
     expect(fired[0]).toBeGreaterThanOrEqual(nextMidnight);
     expect(fired[0]).toBeLessThan(nextMidnight + MAX_WAKE_JITTER_MS + 1000);

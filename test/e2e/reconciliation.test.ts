@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../src/db/queries/conversations.js';
 import type { ReconcileProgress } from '../../src/reconciliation/types.js';
@@ -6,6 +8,7 @@ import { meetingWorkflowId, phoneCallWorkflowId, reconcileWorkflowId } from '../
 import type { ReconcileDaysResult } from '../../src/workflows/reconcile-days.js';
 import { uniqueSuffix } from '../harness/index.js';
 import { s3ObjectSha256 } from '../harness/stored-bytes.js';
+import { historyToSavedJson } from '../replay/saved-history.js';
 import { cdrsOf, mediaFilesOf, registerTenant, runSync, startE2eWorld, truthFileKey, rowFileKey, type E2eTenant, type E2eWorld } from './helpers.js';
 
 // Reconciliation end to end on a real Temporal server, PostgreSQL and S3, against the simulator
@@ -46,12 +49,28 @@ afterAll(async () => {
 const callsAt = async (accountId: string, endpoint: string) => (await sim.control.getCounters()).tenantEndpoints[accountId]?.[endpoint] ?? 0;
 const cdrKey = (c: Conversation) => `${c.platformCallId}|${c.recordedUserZoomId}`;
 
+/** `npx tsx scripts/save-histories.ts <label>` saves these runs for the replay test (new files, never over old ones). */
+async function saveHistories(kind: string, workflowIds: string[]): Promise<void> {
+  const label = process.env.SAVE_HISTORIES;
+  if (!label) return;
+  const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
+  for (const id of workflowIds) {
+    const name = id.startsWith('reconcile-days:') ? 'reconcile-days' : 'reconcile';
+    writeFileSync(`${dir}${name}.${kind}.${label}.json`, historyToSavedJson(await world.temporal.client.workflow.getHandle(id).fetchHistory()), { flag: 'wx' });
+  }
+}
+
+/** Workflow ids of the reconcileDays runs, for saveHistories. */
+const daysWorkflowIds: string[] = [];
+
 /** Runs reconcileDays for yesterday as the UI or API would, and waits for each day's reconcile workflow. */
 async function reconcileYesterday(tenantId: string, families: ('meetings' | 'phone')[]): Promise<ReconcileProgress[]> {
+  const workflowId = `reconcile-days:${tenantId}:${uniqueSuffix()}`;
+  daysWorkflowIds.push(workflowId);
   const started: ReconcileDaysResult = await world.temporal.client.workflow.execute('reconcileDays', {
     args: [{ tenantId, from: yesterday, to: yesterday, families }],
     taskQueue: world.temporal.taskQueue,
-    workflowId: `reconcile-days:${tenantId}:${uniqueSuffix()}`,
+    workflowId,
     workflowExecutionTimeout: '1 minute',
   });
   expect(started.started.sort()).toEqual(families.map((f) => reconcileWorkflowId(tenantId, f, yesterday)).sort());
@@ -70,7 +89,7 @@ const configuredIn = (m: GroundTruthMeeting, tenant: E2eTenant) =>
 describe.each([
   { plan: 'business', simTenant: 0, heavy: 0, resourceIntensive: 2, label: 'the dashboard (past and pastOne, one page each)' },
   { plan: 'pro', simTenant: 1, heavy: 3 * CONFIGURED.length, resourceIntensive: 0, label: "each configured user's reports (past, pastOne, pastJoined)" },
-])('meetings reconciliation on a $plan account, by $label', ({ simTenant, heavy, resourceIntensive }) => {
+])('meetings reconciliation on a $plan account, by $label (its histories feed the replay test)', ({ plan, simTenant, heavy, resourceIntensive }) => {
   let tenant: E2eTenant;
   let truth: GroundTruth;
   let first: ReconcileProgress;
@@ -161,10 +180,11 @@ describe.each([
     const [again] = await reconcileYesterday(tenant.tenantId, ['meetings']);
     expect(again).toMatchObject({ status: 'finished', found: first.found, failedCdrsWritten: first.failedCdrsWritten, missingFound: 0 });
     expect((await cdrsOf(world, tenant.tenantId)).map((c) => `${cdrKey(c)}|${c.id}|${c.recordingFailed}`).sort()).toEqual(before);
+    await saveHistories(`${plan}`, [reconcileWorkflowId(tenant.tenantId, 'meetings', yesterday), daysWorkflowIds.at(-1)!]);
   });
 });
 
-describe('phone reconciliation: every connected call must have a recording', () => {
+describe('phone reconciliation: every connected call must have a recording (its histories feed the replay test)', () => {
   let tenant: E2eTenant;
   let truth: GroundTruth;
   let result: ReconcileProgress;
@@ -217,5 +237,6 @@ describe('phone reconciliation: every connected call must have a recording', () 
     expect(await callsAt(account, 'GET /phone/call_history')).toBe(2);
     expect(result.heavyCallsUsed).toBe(2);
     expect(dayCalls().length).toBeLessThanOrEqual(300);
+    await saveHistories('phone', [reconcileWorkflowId(tenant.tenantId, 'phone', yesterday)]);
   });
 });

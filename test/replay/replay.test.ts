@@ -4,7 +4,8 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { historyFromSavedJson } from './saved-history.js';
 
-// Replays saved event histories of completed tenantSync, ingestMeeting, phoneSync and ingestPhoneCall runs against the
+// Replays saved event histories of completed tenantSync, ingestMeeting, phoneSync, ingestPhoneCall,
+// reconcile and reconcileDays runs against the
 // current workflow code (the harness's workflow bundle): a change that would break a running
 // workflow (an activity added, removed or reordered without patching) fails here as a
 // DeterminismViolationError.
@@ -23,7 +24,7 @@ describe('saved workflow histories', () => {
       const history = historyFromSavedJson(readFileSync(`${dir}${name}`, 'utf8'));
       return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     });
-    expect(new Set(types)).toEqual(new Set(['tenantSync', 'ingestMeeting', 'phoneSync', 'ingestPhoneCall']));
+    expect(new Set(types)).toEqual(new Set(['tenantSync', 'ingestMeeting', 'phoneSync', 'ingestPhoneCall', 'reconcile', 'reconcileDays']));
   });
 
   it('replay against the current workflow code without non-determinism', async () => {
