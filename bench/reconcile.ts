@@ -69,8 +69,9 @@ async function insertArchived(db: Database, tenantId: string, rows: Conversation
   for (let i = 0; i < rows.length; i += 1000) await db.insert(conversations).values(rows.slice(i, i + 1000).map((r) => ({ ...r, tenantId })));
 }
 
+const secrets = createSecretBox(randomBytes(32).toString('base64'));
+
 async function registerTenant(db: Database, account: SimTenantCredentials, tenantId: string, truth: GroundTruth, configured: number, input: Partial<Parameters<typeof simulatedTenantInput>[3]>): Promise<Set<string>> {
-  const secrets = createSecretBox(randomBytes(32).toString('base64'));
   await upsertTenant(db, secrets, simulatedTenantInput(tenantId, tenantId, account, input));
   const users = truth.users.slice(0, configured);
   for (const u of users) {
@@ -137,7 +138,7 @@ export async function runReconcileBench(): Promise<BenchFigure[]> {
       await insertArchived(database.db, 'bench-phone', calls.filter((c) => recordedByUs(c).length > 0).map((c) => archivedCdr(c.call_id, recordedByUs(c)[0]!, c.start_time, 'Zoom Phone')));
       const expectedCalls = calls.filter((c) => c.result === 'answered' && recordedByUs(c).length === 0).flatMap((c) => onCall(c).map((id) => `${c.call_id}|${id}`)).sort();
 
-      const zoom = createZoomClients(database.db, createSecretBox(randomBytes(32).toString('base64')));
+      const zoom = createZoomClients(database.db, secrets);
       const nativeConnection = await NativeConnection.connect({ address: dev.address });
       const connection = await Connection.connect({ address: dev.address });
       const client = new Client({ connection, namespace: dev.namespace });

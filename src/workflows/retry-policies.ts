@@ -86,11 +86,12 @@ export const smallFilesOptions: ActivityOptions = {
 };
 
 /**
- * A reconciliation step: one walk of Zoom's logs or one batch of checks. Heartbeats per flush or
- * meeting; a spent daily quota is not a failure (the step returns and the workflow sleeps).
+ * A reconciliation step: one walk of Zoom's logs or one batch of checks. Heartbeats per flush of
+ * rows, per user or per meeting, so a dead worker's step is retried elsewhere within 30 s; a spent
+ * daily quota is not a failure (the step returns and the workflow sleeps).
  */
 export const reconcileStepOptions: ActivityOptions = {
   ...apiCallOptions,
   startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
 };

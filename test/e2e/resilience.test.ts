@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroundTruthFile, GroundTruthMeeting } from '../../src/simulator/index.js';
-import { meetingWorkflowId, phoneCallWorkflowId, syncWorkflowId } from '../../src/workflows/ids.js';
+import { reconciliationCounts } from '../../src/db/queries/reconciliation.js';
+import type { ReconcileProgress } from '../../src/reconciliation/types.js';
+import { meetingWorkflowId, phoneCallWorkflowId, reconcileWorkflowId, syncWorkflowId } from '../../src/workflows/ids.js';
 import type { IngestMeetingResult, TenantSyncTotals } from '../../src/ingest/types.js';
 import {
   TENANT_ID, allObjectKeys, cdrRows, mediaFileRows, meetingRefOf, recordedUsersOf, spawnWorkerProcess,
@@ -179,6 +181,67 @@ describe('a worker killed with SIGKILL in the middle of a phone recording\'s dow
     const cdrs = await cdrRows(world);
     expect(cdrs.map((c) => [c.platformCallId, c.recordedUserZoomId, c.mediaError])).toEqual([[call.call_id, agent.id, null]]);
     console.log(`[resilience] phone: worker killed after ${bytesAtKill} of ${rec.file.file_size} bytes; a new worker archived the recording`);
+
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 150_000);
+});
+
+describe('a worker killed with SIGKILL in the middle of a reconciliation', () => {
+  let world: ResilienceWorld;
+  const processes: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    // Yesterday's meetings, none recorded: each one the check compares writes recording_failed CDRs.
+    world = await startResilienceWorld('kill-reconcile', {
+      seed: 63,
+      tenants: [{ users: 4, inactiveUsers: 0, meetingsPerDay: 40, days: 1, phoneCallsPerDay: 0, unrecordedShare: 1, externalHostShare: 0, archiving: false }],
+    });
+  });
+
+  afterAll(async () => {
+    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await world?.close();
+  });
+
+  it('finishes on another worker: one recording_failed CDR per configured participant of each meeting, counted once', async () => {
+    const { sim, accountId, temporal, database } = world;
+    const yesterday = new Date(Date.parse(await sim.control.now()) - 86_400_000).toISOString().slice(0, 10);
+    const truth = await sim.control.groundTruth(accountId);
+    const configured = new Set(world.configuredUsers.map((u) => u.id));
+    const meetings = truth.meetings.filter((m) => m.start_time.startsWith(yesterday));
+    const expected = meetings.flatMap((m) => [...new Set([m.host_id, ...m.participants.filter((p) => p.internal).map((p) => p.id)])]
+      .filter((id) => configured.has(id)).map((id) => `${m.uuid}|${id}`)).sort();
+    expect(meetings.length).toBeGreaterThan(20);
+    // Each participants call takes a while: the check is surely mid-batch when its worker dies.
+    await sim.control.setNetwork({ latencyMedianMs: 150, latencyJitter: 0 });
+
+    const first = await spawnWorkerProcess(world);
+    processes.push(first);
+    const handle = await temporal.client.workflow.start('reconcile', {
+      taskQueue: temporal.taskQueue, workflowId: reconcileWorkflowId(TENANT_ID, 'meetings', yesterday),
+      args: [{ tenantId: TENANT_ID, family: 'meetings', day: yesterday }],
+    });
+    const day = { family: 'meetings' as const, day: yesterday };
+    let atKill = await reconciliationCounts(database.db, TENANT_ID, day);
+    const deadline = Date.now() + 60_000;
+    while (atKill.checked < 3) {
+      if (Date.now() > deadline) throw new Error(`the check did not start within 60 s; worker output:\n${first.output()}`);
+      await sleep(100);
+      atKill = await reconciliationCounts(database.db, TENANT_ID, day);
+    }
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    expect(atKill.checked).toBeLessThan(meetings.length);
+
+    await sim.control.setNetwork('loopback');
+    const second = await spawnWorkerProcess(world);
+    processes.push(second);
+    const progress = await handle.result() as ReconcileProgress;
+    const failed = (await cdrRows(world)).filter((c) => c.recordingFailed);
+    expect(failed.map((c) => `${c.platformCallId}|${c.recordedUserZoomId}`).sort()).toEqual(expected);
+    expect(progress).toMatchObject({ status: 'finished', found: meetings.length, checked: meetings.length, failedCdrsWritten: expected.length });
+    console.log(`[resilience] reconcile: worker killed after ${atKill.checked} of ${meetings.length} meetings checked; another finished the day`);
 
     second.child.kill('SIGTERM');
     await second.exited;
