@@ -76,14 +76,18 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
   const users = new RecordedUserMatcher(await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }));
   const listing: Listing<CallHistory> = zoom.listPhoneCallHistory({ from: key.day, to: key.day, recordingStatus: status });
   let found: FoundItem[] = [];
+  let pagesSeen = 0;
   try {
     for await (const call of listing) {
       const item = callItem(call, users);
       if (item) found.push(item);
+      if (listing.stats.pages !== pagesSeen) {
+        pagesSeen = listing.stats.pages;
+        heartbeat({ pages: pagesSeen });
+      }
       if (found.length >= CALLS_PER_FLUSH) {
         await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), found);
         found = [];
-        heartbeat({ pages: listing.stats.pages });
       }
     }
     await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), found);

@@ -97,13 +97,16 @@ async function walkInto<T>(
     await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), await toItems(rows));
     rows = [];
   };
+  let pagesSeen = 0;
   try {
     for await (const row of listing) {
       rows.push(row);
-      if (rows.length >= ITEMS_PER_FLUSH) {
-        await flush();
-        heartbeat({ pages: listing.stats.pages });
+      // Every page: a dashboard page comes every few seconds at Zoom's 20 a minute.
+      if (listing.stats.pages !== pagesSeen) {
+        pagesSeen = listing.stats.pages;
+        heartbeat({ pages: pagesSeen });
       }
+      if (rows.length >= ITEMS_PER_FLUSH) await flush();
     }
     await flush();
   } finally {

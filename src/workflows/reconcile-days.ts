@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createReconciliationActivities } from '../activities/reconciliation.js';
 import type { ReconcileFamily } from '../reconciliation/types.js';
 import { reconcileWorkflowId } from './ids.js';
-import { invalidReconcileInput, reconcile } from './reconcile.js';
+import { invalidReconcileInput, isUtcDay, reconcile } from './reconcile.js';
 import { databaseOptions } from './retry-policies.js';
 import { ZoomSource, ZoomTenant } from './search-attributes.js';
 
@@ -32,7 +32,6 @@ export interface ReconcileDaysResult {
 const DAY_MS = 86_400_000;
 /** A range is at most this many days: Zoom's logs reach back 6 months, a larger range is a typo. */
 export const MAX_RECONCILE_DAYS = 31;
-const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The days to reconcile: the range asked for, else yesterday and the day before (UTC, by workflow time). */
@@ -41,7 +40,7 @@ export function daysToReconcile(input: Pick<ReconcileDaysInput, 'from' | 'to'>, 
   const { from, to } = input;
   if (from === undefined || to === undefined) throw invalidReconcileInput('give both "from" and "to" (yyyy-mm-dd, UTC), or neither for yesterday and the day before');
   for (const [name, value] of [['from', from], ['to', to]] as const) {
-    if (!isDay(value)) throw invalidReconcileInput(`"${name}" must be a UTC day as yyyy-mm-dd, got "${value}"`);
+    if (!isUtcDay(value)) throw invalidReconcileInput(`"${name}" must be a UTC day as yyyy-mm-dd, got "${value}"`);
   }
   const first = Date.parse(`${from}T00:00:00Z`);
   const last = Date.parse(`${to}T00:00:00Z`);

@@ -59,6 +59,9 @@ const STEPS_PER_RUN = 200;
 const MIN_QUOTA_WAIT_MS = 60_000;
 
 export async function reconcile(input: ReconcileInput): Promise<ReconcileProgress> {
+  // A typo fails at once, naming what is valid, instead of retrying an activity for minutes.
+  if (input.family !== 'meetings' && input.family !== 'phone') throw invalidReconcileInput(`"family" must be "meetings" or "phone", got ${JSON.stringify(input.family)}`);
+  if (!isUtcDay(input.day)) throw invalidReconcileInput(`"day" must be a UTC day as yyyy-mm-dd, got ${JSON.stringify(input.day)}`);
   const key: ReconcileKey = { tenantId: input.tenantId, family: input.family, day: input.day };
   let progress: ReconcileProgress = {
     day: key.day, family: key.family, status: 'running', phase: 'walk', plan: null,
@@ -176,6 +179,10 @@ async function startIngest(start: () => Promise<unknown>): Promise<void> {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }
+
+/** A real calendar day written yyyy-mm-dd. */
+export const isUtcDay = (s: unknown): s is string =>
+  typeof s === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
 /** Rejects what no run could do, before anything starts (a non-retryable failure naming the problem). */
 export function invalidReconcileInput(message: string): ApplicationFailure {

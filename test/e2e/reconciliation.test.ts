@@ -240,3 +240,15 @@ describe('phone reconciliation: every connected call must have a recording (its 
     await saveHistories('phone', [reconcileWorkflowId(tenant.tenantId, 'phone', yesterday)]);
   });
 });
+
+describe('reconciliation inputs', () => {
+  it('refuse a bad day, range, family or tenant at once, naming what is valid', async () => {
+    const run = (type: string, input: object) => world.temporal.client.workflow.execute(type, {
+      args: [input], taskQueue: world.temporal.taskQueue, workflowId: `bad-input:${uniqueSuffix()}`, workflowExecutionTimeout: '30 seconds',
+    });
+    await expect(run('reconcile', { tenantId: 'acme', family: 'meetings', day: '2026-13-01' })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/"day" must be a UTC day as yyyy-mm-dd, got "2026-13-01"/) } });
+    await expect(run('reconcile', { tenantId: 'acme', family: 'calls', day: yesterday })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/"family" must be "meetings" or "phone"/) } });
+    await expect(run('reconcileDays', { tenantId: 'acme', from: yesterday })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/both "from" and "to"/) } });
+    await expect(run('reconcileDays', { tenantId: 'no-such-tenant' })).rejects.toMatchObject({ cause: { cause: { message: expect.stringMatching(/no-such-tenant/) } } });
+  });
+});
