@@ -3,7 +3,7 @@ import { upsertConversation } from '../db/queries/conversations.js';
 import {
   archivedPlatformCallIds,
   listedCallIds,
-  nextUncheckedItems,
+  listReconciliationItems,
   setItemOutcome,
   updateReconciliationRun,
   upsertReconciliationItems,
@@ -15,7 +15,7 @@ import { requireTenant, type Tenant } from '../db/queries/tenants.js';
 import { partiesFromCallPath, type CallParties } from '../ingest/phone-cdr.js';
 import { RecordedUserMatcher } from '../ingest/phone-recordings.js';
 import { REASONS, failedCallCdr, historyParty } from '../reconciliation/failed-cdrs.js';
-import type { CallCheckStep, ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
+import type { ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
 import type { CallHistory, Listing, ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
@@ -141,30 +141,28 @@ export const createCallReconciliationActivities = (deps: ActivityDeps) => ({
   },
 
   /** Compares the next calls found with the archive; `done` once none is left unchecked. */
-  async checkCalls(key: ReconcileKey): Promise<CallCheckStep> {
+  async checkCalls(key: ReconcileKey): Promise<ReconcileStep> {
     return mappingFailures(async () => {
       const tenant = await requireTenant(deps.db, key.tenantId);
       return quotaAwareStep(deps, key, quotaShareOf(tenant), async (zoom) => {
-        const items = await nextUncheckedItems(deps.db, key.tenantId, runKey(key), CALLS_PER_CHECK);
+        const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { outcome: 'unchecked', limit: CALLS_PER_CHECK });
         const ids = items.map((i) => i.platformCallId);
         const archived = await archivedPlatformCallIds(deps.db, key.tenantId, ids);
         const listed = await listedCallIds(deps.db, key.tenantId, ids);
         const users = new RecordedUserMatcher(await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }));
-        const missingCallIds: string[] = [];
         for (const item of items) {
           if (archived.has(item.platformCallId)) {
             await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'archived' });
           } else if (listed.has(item.platformCallId)) {
             // Zoom lists a recording of a configured user the archive lacks: the phone ingest takes it.
             await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'missing', reason: 'Zoom holds a recording the archive lacked: handed to the phone ingest' });
-            missingCallIds.push(item.platformCallId);
           } else {
             await checkCall(deps, zoom, tenant, users, item);
           }
           heartbeat();
         }
-        return { done: items.length < CALLS_PER_CHECK, missingCallIds, progress: await progressOf(deps, key) };
-      }, (s) => ({ ...s, missingCallIds: [] }));
+        return { done: items.length < CALLS_PER_CHECK, progress: await progressOf(deps, key) };
+      }, (s) => s);
     });
   },
 });

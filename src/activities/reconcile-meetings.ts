@@ -3,7 +3,7 @@ import { upsertConversation } from '../db/queries/conversations.js';
 import {
   archivedPlatformCallIds,
   expectedMeetingsOn,
-  nextUncheckedItems,
+  listReconciliationItems,
   setItemOutcome,
   updateReconciliationRun,
   upsertReconciliationItems,
@@ -17,7 +17,7 @@ import { foldParticipants } from '../ingest/meeting-cdr.js';
 import type { MeetingRef, MeetingSource } from '../ingest/types.js';
 import { REASONS, failedMeetingCdr } from '../reconciliation/failed-cdrs.js';
 import { chooseMeetingPlan, DASHBOARD_LISTINGS, USER_REPORT_LISTINGS, type MeetingPlan } from '../reconciliation/meeting-plan.js';
-import type { MeetingCheckStep, ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
+import type { ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
 import { ZoomNotFoundError, type DashboardMeeting, type Listing, type ReportMeeting, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
@@ -212,7 +212,7 @@ function meetingRefOf(item: ReconciliationItem, hostId: string): MeetingRef {
   };
 }
 
-async function checkItem(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, item: ReconciliationItem): Promise<{ source: MeetingSource; meeting: MeetingRef } | null> {
+async function checkItem(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, item: ReconciliationItem): Promise<void> {
   const key = { family: 'meetings' as const, platformCallId: item.platformCallId };
   const f = item.facts;
   // Who of ours took part: the users Zoom's log named, and the participants (medium; none for a one-person meeting).
@@ -223,12 +223,12 @@ async function checkItem(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, i
   }, { enabledOnly: true });
   if (users.length === 0) {
     await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'not_ours' });
-    return null;
+    return;
   }
   const held = await recordingHeld(zoom, tenant, item);
   if (held) {
-    await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'missing', reason: `Zoom holds a recording the archive lacked: handed to the ${held.source} ingest` });
-    return held;
+    await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'missing', reason: `Zoom holds a recording the archive lacked: handed to the ${held.source} ingest`, handoff: held });
+    return;
   }
   const reason = f.recorded === true ? REASONS.meetingRecordingLost : REASONS.meetingNotRecorded;
   const hostId = f.hostId ?? users.find((u) => f.hostEmail && u.email.toLowerCase() === f.hostEmail.toLowerCase())?.zoomUserId ?? '';
@@ -238,7 +238,6 @@ async function checkItem(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, i
     await upsertConversation(deps.db, tenant.id, failedMeetingCdr({ meeting, user: recordedUser(user, asParticipant), participants, reason, location: deps.location }));
   }
   await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'not_recorded', reason, failedCdrs: users.length });
-  return null;
 }
 
 export const createMeetingReconciliationActivities = (deps: ActivityDeps) => ({
@@ -252,24 +251,19 @@ export const createMeetingReconciliationActivities = (deps: ActivityDeps) => ({
   },
 
   /** Compares the next meetings found with the archive; `done` once none is left unchecked. */
-  async checkMeetings(key: ReconcileKey): Promise<MeetingCheckStep> {
+  async checkMeetings(key: ReconcileKey): Promise<ReconcileStep> {
     return mappingFailures(async () => {
       const tenant = await requireTenant(deps.db, key.tenantId);
       return quotaAwareStep(deps, key, quotaShareOf(tenant), async (zoom) => {
-        const items = await nextUncheckedItems(deps.db, key.tenantId, runKey(key), MEETINGS_PER_CHECK);
+        const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { outcome: 'unchecked', limit: MEETINGS_PER_CHECK });
         const archived = await archivedPlatformCallIds(deps.db, key.tenantId, items.map((i) => i.platformCallId));
-        const missing: MeetingCheckStep['missing'] = [];
         for (const item of items) {
-          if (archived.has(item.platformCallId)) {
-            await setItemOutcome(deps.db, key.tenantId, 'meetings', item.platformCallId, { outcome: 'archived' });
-            continue;
-          }
-          const held = await checkItem(deps, zoom, tenant, item);
-          if (held) missing.push(held);
+          if (archived.has(item.platformCallId)) await setItemOutcome(deps.db, key.tenantId, 'meetings', item.platformCallId, { outcome: 'archived' });
+          else await checkItem(deps, zoom, tenant, item);
           heartbeat();
         }
-        return { done: items.length < MEETINGS_PER_CHECK, missing, progress: await progressOf(deps, key) };
-      }, (s) => ({ ...s, missing: [] }));
+        return { done: items.length < MEETINGS_PER_CHECK, progress: await progressOf(deps, key) };
+      }, (s) => s);
     });
   },
 });

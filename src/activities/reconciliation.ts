@@ -1,13 +1,14 @@
 import {
   beginReconciliationRun,
   getReconciliationRun,
+  listReconciliationItems,
   reconciliationCounts,
   updateReconciliationRun,
   type ReconciliationRun,
   type ReconciliationRunPatch,
 } from '../db/queries/reconciliation.js';
 import { requireTenant, type Tenant } from '../db/queries/tenants.js';
-import type { ReconcileFamily, ReconcileKey, ReconcileProgress, ReconcileStep } from '../reconciliation/types.js';
+import type { MissingPage, ReconcileFamily, ReconcileKey, ReconcileProgress, ReconcileStep } from '../reconciliation/types.js';
 import { ZoomDailyLimitError, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
@@ -99,6 +100,18 @@ export const createReconciliationActivities = (deps: ActivityDeps) => ({
       if (tenant.archivingEnabled || tenant.cloudRecordingsEnabled) families.push('meetings');
       if (tenant.phoneEnabled) families.push('phone');
       return families;
+    });
+  },
+
+  /** The next page of the day's items found missing, oldest id first, for the workflow to start their ingest. */
+  async nextMissing(input: ReconcileKey & { after?: string; limit: number }): Promise<MissingPage> {
+    return mappingFailures(async () => {
+      const items = await listReconciliationItems(deps.db, input.tenantId, runKey(input), { outcome: 'missing', ...(input.after !== undefined ? { after: input.after } : {}), limit: input.limit });
+      return {
+        meetings: input.family === 'meetings' ? items.flatMap((i) => (i.facts.handoff ? [i.facts.handoff] : [])) : [],
+        callIds: input.family === 'phone' ? items.map((i) => i.platformCallId) : [],
+        last: items.at(-1)?.platformCallId ?? null,
+      };
     });
   },
 

@@ -38,12 +38,15 @@ export interface ReconcileStep {
   progress: ReconcileProgress;
 }
 
-export interface MeetingCheckStep extends ReconcileStep {
+/**
+ * One page of what the check found missing, read back from the database for the workflow to hand
+ * to the ingest: a check step that died after marking an item missing loses nothing.
+ */
+export interface MissingPage {
   /** Meetings Zoom holds a recording of that the archive lacks: for the meeting ingest. */
-  missing: { source: MeetingSource; meeting: MeetingRef }[];
-}
-
-export interface CallCheckStep extends ReconcileStep {
+  meetings: { source: MeetingSource; meeting: MeetingRef }[];
   /** Calls with a recording of a configured user the archive lacks: for the phone ingest. */
-  missingCallIds: string[];
+  callIds: string[];
+  /** The last platform call id of the page: where the next page starts. */
+  last: string | null;
 }

@@ -35,7 +35,7 @@ import { ZoomCallId, ZoomMeetingUuid, ZoomSource, ZoomTenant } from './search-at
 
 type Steps = ReturnType<typeof createMeetingReconciliationActivities> & ReturnType<typeof createCallReconciliationActivities>;
 const steps = proxyActivities<Steps>(reconcileStepOptions);
-const { beginReconciliation, saveReconciliationStatus, reconciliationProgress } = proxyActivities<ReturnType<typeof createReconciliationActivities>>(databaseOptions);
+const { beginReconciliation, saveReconciliationStatus, reconciliationProgress, nextMissing } = proxyActivities<ReturnType<typeof createReconciliationActivities>>(databaseOptions);
 const { listPhoneCalls } = proxyActivities<ReturnType<typeof createPhoneSyncActivities>>(listingOptions);
 
 export const progressQuery = defineQuery<ReconcileProgress>('progress');
@@ -49,12 +49,15 @@ export interface ReconcileInput extends ReconcileKey {
   resumed?: boolean;
   /** Steps before continuing as new (default STEPS_PER_RUN; tests make it small). */
   stepsPerRun?: number;
+  /** Set by continue-as-new during the hand-off: the missing items up to this id were handed to the ingest. */
+  handedThrough?: string;
 }
 
 /** Spread of the wake-up after 00:00 UTC, so every tenant's run does not call Zoom the same second. */
 export const MAX_WAKE_JITTER_MS = 60_000;
-/** Steps per run before continuing as new: each check step may start up to 100 ingest children. */
+/** Steps per run before continuing as new (a hand-off page starts up to HANDOFF_PAGE children). */
 const STEPS_PER_RUN = 200;
+const HANDOFF_PAGE = 50;
 /** A reset time already past on the workflow's clock (a worker whose clock runs ahead): try again after this. */
 const MIN_QUOTA_WAIT_MS = 60_000;
 
@@ -119,38 +122,41 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
     }
 
     while (!cancelled) {
-      let done: boolean;
-      if (key.family === 'meetings') {
-        const step = await steps.checkMeetings(key);
-        progress = step.progress;
-        for (const { source, meeting } of step.missing) {
-          await startIngest(() => startChild(ingestMeeting, {
-            workflowId: meetingWorkflowId(key.tenantId, meeting.uuid),
-            args: [{ tenantId: key.tenantId, source, meeting, trigger: 'reconciliation' }],
-            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-            typedSearchAttributes: [{ key: ZoomTenant, value: key.tenantId }, { key: ZoomSource, value: source }, { key: ZoomMeetingUuid, value: meeting.uuid }],
-          }));
-        }
-        if (step.waitingUntil && !(await sleepForQuota(step.waitingUntil))) break;
-        done = step.done && !step.waitingUntil;
-      } else {
-        const step = await steps.checkCalls(key);
-        progress = step.progress;
-        for (const callId of step.missingCallIds) {
-          await startIngest(() => startChild(ingestPhoneCall, {
-            workflowId: phoneCallWorkflowId(key.tenantId, callId),
-            args: [{ tenantId: key.tenantId, callId, trigger: 'reconciliation' }],
-            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-            typedSearchAttributes: [{ key: ZoomTenant, value: key.tenantId }, { key: ZoomSource, value: 'phone' }, { key: ZoomCallId, value: callId }],
-          }));
-        }
-        if (step.waitingUntil && !(await sleepForQuota(step.waitingUntil))) break;
-        done = step.done && !step.waitingUntil;
+      const step = key.family === 'meetings' ? await steps.checkMeetings(key) : await steps.checkCalls(key);
+      progress = step.progress;
+      if (step.waitingUntil) {
+        if (!(await sleepForQuota(step.waitingUntil))) break;
+        continue;
       }
-      if (done) break;
+      if (step.done) break;
       if (timeToContinueAsNew()) return await continueAsNewWithCursor(input);
+    }
+
+    // What the check found missing goes to the ingest, read back page by page from the database.
+    let handedThrough = input.handedThrough;
+    while (!cancelled) {
+      const page = await nextMissing({ ...key, ...(handedThrough !== undefined ? { after: handedThrough } : {}), limit: HANDOFF_PAGE });
+      for (const { source, meeting } of page.meetings) {
+        await startIngest(() => startChild(ingestMeeting, {
+          workflowId: meetingWorkflowId(key.tenantId, meeting.uuid),
+          args: [{ tenantId: key.tenantId, source, meeting, trigger: 'reconciliation' }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [{ key: ZoomTenant, value: key.tenantId }, { key: ZoomSource, value: source }, { key: ZoomMeetingUuid, value: meeting.uuid }],
+        }));
+      }
+      for (const callId of page.callIds) {
+        await startIngest(() => startChild(ingestPhoneCall, {
+          workflowId: phoneCallWorkflowId(key.tenantId, callId),
+          args: [{ tenantId: key.tenantId, callId, trigger: 'reconciliation' }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [{ key: ZoomTenant, value: key.tenantId }, { key: ZoomSource, value: 'phone' }, { key: ZoomCallId, value: callId }],
+        }));
+      }
+      if (page.last === null) break;
+      handedThrough = page.last;
+      if (timeToContinueAsNew()) return await continueAsNewWithCursor({ ...input, handedThrough });
     }
 
     progress = await saveReconciliationStatus({ ...key, status: cancelled ? 'cancelled' : 'finished' });
@@ -162,12 +168,13 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
   }
 }
 
-/** The cursor is in the database: the next run only needs to know it resumes. */
+/** The cursor is in the database: the next run only needs to know it resumes (and, handing off, where). */
 async function continueAsNewWithCursor(input: ReconcileInput): Promise<never> {
   await condition(allHandlersFinished);
   return continueAsNew<typeof reconcile>({
     tenantId: input.tenantId, family: input.family, day: input.day, resumed: true,
     ...(input.stepsPerRun !== undefined ? { stepsPerRun: input.stepsPerRun } : {}),
+    ...(input.handedThrough !== undefined ? { handedThrough: input.handedThrough } : {}),
   });
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import {
   conversations,
@@ -138,27 +138,12 @@ export async function upsertReconciliationItems(db: Database, tenantId: string, 
 
 const unionOf = (a: string[] | undefined, b: string[] | undefined): string[] => [...new Set([...(a ?? []), ...(b ?? [])])];
 
-/** Items of the day not compared yet, in a stable order. */
-export async function nextUncheckedItems(db: Database, tenantId: string, key: RunKey, limit: number): Promise<ReconciliationItem[]> {
-  return db
-    .select()
-    .from(reconciliationItems)
-    .where(and(
-      eq(reconciliationItems.tenantId, tenantId),
-      eq(reconciliationItems.family, key.family),
-      eq(reconciliationItems.day, key.day),
-      eq(reconciliationItems.outcome, 'unchecked'),
-    ))
-    .orderBy(asc(reconciliationItems.platformCallId))
-    .limit(limit);
-}
-
 export async function setItemOutcome(
   db: Database,
   tenantId: string,
   family: ReconciliationFamily,
   platformCallId: string,
-  outcome: { outcome: ReconciliationOutcome; reason?: string | null; failedCdrs?: number },
+  outcome: { outcome: ReconciliationOutcome; reason?: string | null; failedCdrs?: number; handoff?: ReconciliationItemFacts['handoff'] },
 ): Promise<void> {
   await db
     .update(reconciliationItems)
@@ -166,18 +151,23 @@ export async function setItemOutcome(
       outcome: outcome.outcome,
       reason: outcome.reason ?? null,
       ...(outcome.failedCdrs !== undefined ? { failedCdrs: outcome.failedCdrs } : {}),
+      ...(outcome.handoff ? { facts: sql`${reconciliationItems.facts} || ${JSON.stringify({ handoff: outcome.handoff })}::jsonb` } : {}),
       updatedAt: sql`now()`,
     })
     .where(and(eq(reconciliationItems.tenantId, tenantId), eq(reconciliationItems.family, family), eq(reconciliationItems.platformCallId, platformCallId)));
 }
 
+/**
+ * The day's items in a stable order (by platform call id), of one outcome if asked: `unchecked` for
+ * the check, `missing` for the hand-off to the ingest; `after` and `limit` page through them.
+ */
 export async function listReconciliationItems(
   db: Database,
   tenantId: string,
   key: RunKey,
-  filter: { outcome?: ReconciliationOutcome } = {},
+  filter: { outcome?: ReconciliationOutcome; after?: string; limit?: number } = {},
 ): Promise<ReconciliationItem[]> {
-  return db
+  const query = db
     .select()
     .from(reconciliationItems)
     .where(and(
@@ -185,8 +175,10 @@ export async function listReconciliationItems(
       eq(reconciliationItems.family, key.family),
       eq(reconciliationItems.day, key.day),
       filter.outcome ? eq(reconciliationItems.outcome, filter.outcome) : undefined,
+      filter.after !== undefined ? gt(reconciliationItems.platformCallId, filter.after) : undefined,
     ))
     .orderBy(asc(reconciliationItems.platformCallId));
+  return filter.limit === undefined ? query : query.limit(filter.limit);
 }
 
 export interface ReconciliationCounts {

@@ -89,6 +89,8 @@ export interface ReconciliationItemFacts {
   knownUserIds?: string[];
   /** Calls: the history row as Zoom gave it (numbers, names, direction, result). */
   call?: Record<string, unknown>;
+  /** A meeting found missing: the source and meeting as its ingest takes them. */
+  handoff?: { source: 'archiving' | 'cloud_recordings'; meeting: { uuid: string; meetingNumber: string; topic: string; hostId: string; startTime: string; durationMinutes: number } };
 }
 
 export const reconciliationItems = pgTable(
