@@ -7,6 +7,7 @@ import { createPhoneCallActivities } from './phone-call.js';
 import { createPhoneSyncActivities } from './phone-listing.js';
 import { createCallReconciliationActivities } from './reconcile-calls.js';
 import { createMeetingReconciliationActivities } from './reconcile-meetings.js';
+import { createVoiceQualityActivities } from './reconcile-voice-quality.js';
 import { createReconciliationActivities } from './reconciliation.js';
 import { createSyncActivities } from './sync.js';
 
@@ -23,6 +24,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createReconciliationActivities(deps),
   ...createMeetingReconciliationActivities(deps),
   ...createCallReconciliationActivities(deps),
+  ...createVoiceQualityActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

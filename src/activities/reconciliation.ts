@@ -4,6 +4,7 @@ import {
   listReconciliationItems,
   reconciliationCounts,
   updateReconciliationRun,
+  voiceQualityScored,
   type ReconciliationRun,
   type ReconciliationRunPatch,
 } from '../db/queries/reconciliation.js';
@@ -25,9 +26,14 @@ export const quotaShareOf = (tenant: Tenant): number => tenant.options.reconcili
 
 export const runKey = (key: ReconcileKey) => ({ family: key.family, day: key.day });
 
+/** Voice quality needs the dashboard's QoS: Business+ only, and for meetings. */
+export const ratesVoiceQuality = (tenant: Tenant, key: ReconcileKey): boolean =>
+  key.family === 'meetings' && tenant.plan === 'business' && tenant.options.reconciliation?.voiceQuality === true;
+
 export async function progressOf(deps: ActivityDeps, key: ReconcileKey, run?: ReconciliationRun): Promise<ReconcileProgress> {
   const row = run ?? await getReconciliationRun(deps.db, key.tenantId, runKey(key));
   const counts = await reconciliationCounts(deps.db, key.tenantId, runKey(key));
+  const rate = ratesVoiceQuality(await requireTenant(deps.db, key.tenantId), key);
   return {
     day: key.day,
     family: key.family,
@@ -41,6 +47,8 @@ export async function progressOf(deps: ActivityDeps, key: ReconcileKey, run?: Re
     missingFound: counts.missing,
     failedCdrsWritten: counts.failedCdrs,
     pausedUntil: row?.pausedUntil?.toISOString() ?? null,
+    // Only present where asked for: the progress of every other run stays as it was.
+    ...(rate ? { rateVoiceQuality: true, voiceQualityScored: await voiceQualityScored(deps.db, key.tenantId, runKey(key)) } : {}),
   };
 }
 

@@ -28,6 +28,10 @@ export interface ReconcileProgress {
   failedCdrsWritten: number;
   /** ISO 8601: the run sleeps until then for Zoom's daily quota. */
   pausedUntil: string | null;
+  /** The tenant asks for voice quality on meeting CDRs: a last phase, after everything else. */
+  rateVoiceQuality?: boolean;
+  /** CDRs given a voice quality score so far. */
+  voiceQualityScored?: number;
 }
 
 /** A step of the walk or the check: done, or waiting for the daily quota until `waitingUntil`. */

@@ -16,6 +16,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createCallReconciliationActivities } from '../activities/reconcile-calls.js';
 import type { createMeetingReconciliationActivities } from '../activities/reconcile-meetings.js';
+import type { createVoiceQualityActivities } from '../activities/reconcile-voice-quality.js';
 import type { createReconciliationActivities } from '../activities/reconciliation.js';
 import type { createPhoneSyncActivities } from '../activities/phone-listing.js';
 import type { ReconcileKey, ReconcileProgress, ReconcileStep } from '../reconciliation/types.js';
@@ -33,7 +34,7 @@ import { ZoomCallId, ZoomMeetingUuid, ZoomSource, ZoomTenant } from './search-at
 // CDRs. When the daily quota (or reconciliation's share of it) is spent, the run sleeps on a timer
 // until 00:00 UTC plus a little jitter, with its cursor in the database, and goes on from there.
 
-type Steps = ReturnType<typeof createMeetingReconciliationActivities> & ReturnType<typeof createCallReconciliationActivities>;
+type Steps = ReturnType<typeof createMeetingReconciliationActivities> & ReturnType<typeof createCallReconciliationActivities> & ReturnType<typeof createVoiceQualityActivities>;
 const steps = proxyActivities<Steps>(reconcileStepOptions);
 const { beginReconciliation, saveReconciliationStatus, reconciliationProgress, nextMissing } = proxyActivities<ReturnType<typeof createReconciliationActivities>>(databaseOptions);
 const { listPhoneCalls } = proxyActivities<ReturnType<typeof createPhoneSyncActivities>>(listingOptions);
@@ -157,6 +158,18 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
       if (page.last === null) break;
       handedThrough = page.last;
       if (timeToContinueAsNew()) return await continueAsNewWithCursor({ ...input, handedThrough });
+    }
+
+    // Voice quality, where the tenant asks for it: best effort, last, within the same quota share.
+    while (!cancelled && progress.rateVoiceQuality) {
+      const step = await steps.rateVoiceQuality(key);
+      progress = step.progress;
+      if (step.waitingUntil) {
+        if (!(await sleepForQuota(step.waitingUntil))) break;
+        continue;
+      }
+      if (step.done) break;
+      if (timeToContinueAsNew()) return await continueAsNewWithCursor({ ...input, ...(handedThrough !== undefined ? { handedThrough } : {}) });
     }
 
     progress = await saveReconciliationStatus({ ...key, status: cancelled ? 'cancelled' : 'finished' });

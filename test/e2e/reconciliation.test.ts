@@ -184,6 +184,33 @@ describe.each([
   });
 });
 
+describe('voice quality on a Business+ account that asks for it', () => {
+  it('folds each participant\'s QoS, 10 participants a page, into a 1–5 score on the CDRs of the day\'s unrecorded meetings', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: 0,
+      configure: CONFIGURED.map((index) => ({ index, modality: 'voice' as const, individualAudio: false })),
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: true, options: { deleteAfterArchive: false, reconciliation: { voiceQuality: true } } },
+    });
+    // A large unrecorded meeting: its QoS takes two pages of 10.
+    await sim.control.addMeeting(tenant.zoom.accountId, { hostId: tenant.users[0]!.zoomUserId, recorded: false, participants: 12, start_time: `${yesterday}T23:00:00Z`, durationMinutes: 30 });
+    const truth = await sim.control.groundTruth(tenant.zoom.accountId);
+    await sim.control.resetCounters();
+    const [progress] = await reconcileYesterday(tenant.tenantId, ['meetings']);
+    // The archive of this tenant is empty: recorded meetings went to the ingest (scored by a later
+    // re-check); unrecorded meetings of configured users have their recording_failed CDRs scored now.
+    const scored = truth.meetings.filter((m) => m.start_time.startsWith(yesterday) && !m.external_host && !m.recorded && configuredIn(m, tenant).length > 0);
+    expect(scored.length).toBeGreaterThan(3);
+    const qosCalls = await callsAt(tenant.zoom.accountId, 'GET /metrics/meetings/{meetingId}/participants/qos');
+    expect(qosCalls).toBe(scored.reduce((sum, m) => sum + Math.max(1, Math.ceil(m.participants.length / 10)), 0));
+    expect(scored.some((m) => m.participants.length > 10)).toBe(true);
+    const failed = (await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordingFailed);
+    expect(failed.length).toBeGreaterThan(0);
+    // The simulator's QoS is a good network (24 ms, 3 ms jitter, 0.1% loss): a score above 4 of 5.
+    for (const cdr of failed) expect(cdr.voiceQuality, cdrKey(cdr)).toBeGreaterThan(4);
+    expect(progress).toMatchObject({ status: 'finished', rateVoiceQuality: true, voiceQualityScored: failed.length, heavyCallsUsed: 2 + qosCalls });
+  });
+});
+
 describe('phone reconciliation: every connected call must have a recording (its histories feed the replay test)', () => {
   let tenant: E2eTenant;
   let truth: GroundTruth;

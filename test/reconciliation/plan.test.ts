@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { clockSeconds } from '../../src/activities/reconcile-meetings.js';
 import { chooseMeetingPlan } from '../../src/reconciliation/meeting-plan.js';
+import { meanOpinionScore, participantVoiceQuality, qosNumber } from '../../src/reconciliation/voice-quality.js';
 import { daysToReconcile } from '../../src/workflows/reconcile-days.js';
 
 // Pure logic of reconciliation: which plan a tenant's day costs least, which days a run covers,
-// and Zoom's dashboard durations.
+// Zoom's dashboard durations and the voice quality score.
 
 describe('the meetings plan', () => {
   it('takes the dashboard for a large Business+ account: 2 × ceil(meetings/300) against 3 calls per configured user', () => {
@@ -48,5 +49,24 @@ describe('Zoom\'s dashboard durations', () => {
     expect(clockSeconds(30)).toBe(1800);
     expect(clockSeconds(undefined)).toBeUndefined();
     expect(clockSeconds('soon')).toBeUndefined();
+  });
+});
+
+describe('voice quality from Zoom\'s QoS', () => {
+  it('is the E-model\'s mean opinion score: about 4.4 on a perfect line, under 3 with 400 ms and 5% loss, lower with more loss', () => {
+    expect(meanOpinionScore(0, 0, 0)).toBeCloseTo(4.4, 1);
+    expect(meanOpinionScore(400, 20, 5)).toBeLessThan(3);
+    expect(meanOpinionScore(50, 5, 2)).toBeLessThan(meanOpinionScore(50, 5, 0.5));
+    expect(meanOpinionScore(5000, 500, 100)).toBe(1);
+  });
+
+  it('reads Zoom\'s unit strings and averages a participant\'s audio each way, or gives none without audio samples', () => {
+    expect(qosNumber('24 ms')).toBe(24);
+    expect(qosNumber('0.1%')).toBe(0.1);
+    expect(qosNumber('')).toBeUndefined();
+    const metric = (latency: string, loss: string) => ({ latency, jitter: '0 ms', avg_loss: loss });
+    const score = participantVoiceQuality({ user_qos: [{ audio_input: metric('0 ms', '0%'), audio_output: metric('400 ms', '5%') }] });
+    expect(score).toBeCloseTo((meanOpinionScore(0, 0, 0) + meanOpinionScore(400, 0, 5)) / 2, 2);
+    expect(participantVoiceQuality({ user_qos: [{ video_input: metric('10 ms', '0%') }] })).toBeUndefined();
   });
 });

@@ -8,7 +8,8 @@ export type ConversationInput = Omit<typeof conversations.$inferInsert, 'id' | '
 export type UpsertOutcome = 'inserted' | 'updated' | 'unchanged';
 
 const key = ['sourcePlatform', 'platformCallId', 'recordedUserZoomId'] as const;
-const replace = replaceIfChanged(conversations, key);
+// The voice quality is reconciliation's, scored after the import wrote the CDR: a CDR written again without one keeps it.
+const replace = replaceIfChanged(conversations, [...key, 'voiceQuality']);
 
 /**
  * Writes the CDR of one recorded user and conversation. The same CDR twice changes nothing; a
@@ -51,6 +52,19 @@ export interface ConversationFilter {
   to?: Date;
   limit?: number;
   offset?: number;
+}
+
+/** Sets one user's voice quality (1–5, from Zoom's QoS) on a conversation's CDR. */
+export async function setVoiceQuality(db: Database, tenantId: string, cdr: { sourcePlatform: SourcePlatform; platformCallId: string; recordedUserZoomId: string }, score: number): Promise<void> {
+  await db
+    .update(conversations)
+    .set({ voiceQuality: score, updatedAt: sql`now()` })
+    .where(and(
+      eq(conversations.tenantId, tenantId),
+      eq(conversations.sourcePlatform, cdr.sourcePlatform),
+      eq(conversations.platformCallId, cdr.platformCallId),
+      eq(conversations.recordedUserZoomId, cdr.recordedUserZoomId),
+    ));
 }
 
 export async function listConversations(db: Database, tenantId: string, filter: ConversationFilter = {}): Promise<Conversation[]> {

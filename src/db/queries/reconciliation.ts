@@ -266,3 +266,18 @@ export async function listedCallIds(db: Database, tenantId: string, callIds: rea
     .where(and(eq(listedCalls.tenantId, tenantId), inArray(listedCalls.callId, [...callIds])));
   return new Set(rows.map((r) => r.id));
 }
+
+/** CDRs of the day's meetings that carry a voice quality score. */
+export async function voiceQualityScored(db: Database, tenantId: string, key: RunKey): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(conversations)
+    .innerJoin(reconciliationItems, and(eq(reconciliationItems.tenantId, conversations.tenantId), eq(reconciliationItems.platformCallId, conversations.platformCallId)))
+    .where(and(
+      eq(conversations.tenantId, tenantId),
+      eq(reconciliationItems.family, key.family),
+      eq(reconciliationItems.day, key.day),
+      sql`${conversations.voiceQuality} is not null`,
+    ));
+  return row?.n ?? 0;
+}

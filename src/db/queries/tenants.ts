@@ -29,6 +29,7 @@ export const tenantOptionsShape = {
     quotaShare: z.number().gt(0).max(1).optional(),
     phoneCallsExpected: z.enum(['marked', 'all']).optional(),
     meetingPlan: z.enum(['auto', 'dashboard', 'user_reports']).optional(),
+    voiceQuality: z.boolean().optional(),
   }).optional(),
 };
 

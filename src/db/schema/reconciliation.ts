@@ -25,6 +25,8 @@ export interface ReconciliationCursor {
   listingsDone: number;
   /** Per-user plan: the configured users whose reports are all walked, up to this Zoom user id (sorted). */
   usersDoneThrough?: string;
+  /** Voice quality: the meetings whose QoS is folded into their CDRs, up to this UUID (sorted). */
+  qualityThrough?: string;
 }
 
 export const reconciliationRuns = pgTable(

@@ -45,6 +45,11 @@ export interface ReconciliationOptions {
   phoneCallsExpected?: 'marked' | 'all';
   /** How meetings are found: by cost estimate (default), the account's dashboard, or each configured user's reports. */
   meetingPlan?: 'auto' | 'dashboard' | 'user_reports';
+  /**
+   * Fold the participants' QoS (heavy, 10 a page; Business+ dashboards only) into a 1–5 voice
+   * quality on the meetings' CDRs, after everything else and within the quota share. Default off.
+   */
+  voiceQuality?: boolean;
 }
 
 /** A tenant slug: also the first segment of every storage key, so it must be path-safe. */
