@@ -222,6 +222,9 @@ describe.each(backends)('database on %s', (_name, makeBackend) => {
     expect((await upsertConversation(db, 'acme', cdr({ recordingFailed: true, recordingFailedReason: 'not recorded' }))).outcome).toBe('unchanged');
     const [after] = await listConversations(db, 'acme');
     expect(after).toMatchObject({ recordingFailed: false, voiceQuality: expect.closeTo(4.2, 5), participants: cdr().participants });
+    // The import writing the CDR again (it knows no score) keeps the score reconciliation gave it.
+    expect(await upsertConversation(db, 'acme', cdr({ mediaLengthSeconds: 61 }))).toEqual({ id: first.id, outcome: 'updated' });
+    expect((await listConversations(db, 'acme'))[0]).toMatchObject({ mediaLengthSeconds: 61, voiceQuality: expect.closeTo(4.2, 5) });
 
     // A second recorded user of the same meeting has a CDR of their own.
     expect((await upsertConversation(db, 'acme', cdr({ recordedUserZoomId: 'u-bob', recordedUserName: 'Bob', conversationType: 'voice' }))).outcome).toBe('inserted');

@@ -8,8 +8,13 @@ export type ConversationInput = Omit<typeof conversations.$inferInsert, 'id' | '
 export type UpsertOutcome = 'inserted' | 'updated' | 'unchanged';
 
 const key = ['sourcePlatform', 'platformCallId', 'recordedUserZoomId'] as const;
-// The voice quality is reconciliation's, scored after the import wrote the CDR: a CDR written again without one keeps it.
-const replace = replaceIfChanged(conversations, [...key, 'voiceQuality']);
+// The voice quality is reconciliation's, scored after the import wrote the CDR: a CDR written again
+// without one keeps it; one written with a score sets it.
+const replaceOthers = replaceIfChanged(conversations, [...key, 'voiceQuality']);
+const replace = {
+  set: { ...replaceOthers.set, voiceQuality: sql`coalesce(excluded.voice_quality, ${conversations.voiceQuality})` },
+  setWhere: sql`(${replaceOthers.setWhere} or (excluded.voice_quality is not null and excluded.voice_quality is distinct from ${conversations.voiceQuality}))`,
+};
 
 /**
  * Writes the CDR of one recorded user and conversation. The same CDR twice changes nothing; a
