@@ -47,7 +47,8 @@ function configuredOnEnds(call: CallHistory, users: RecordedUserMatcher): Record
 /**
  * A call the check must look at: every recorded call, and every connected one. A configured user
  * may be on a call only through its legs (a queue's agent, a transfer from a colleague), so a call
- * is not dropped for its ends; the check asks its path (light) when the ends name nobody of ours.
+ * is not dropped for its ends; the check asks its path (one light call) before it writes
+ * recording_failed CDRs, and finds nobody of ours on most calls of other users.
  */
 function callItem(call: CallHistory, users: RecordedUserMatcher): FoundItem | null {
   if (call.recording_status !== 'recorded' && !call.answer_time) return null;
