@@ -10,7 +10,11 @@
  * Before a figure is printed, the recording_failed CDRs are compared with the simulator's ground
  * truth: one per configured participant of each unrecorded meeting or connected unrecorded call.
  *
- * Smaller: `RECONCILE_MEETINGS=5000 RECONCILE_USERS=500 npm run bench -- reconcile`.
+ * Then voice quality for every meeting of a day that needs more than one day's share
+ * (bench/reconcile-qos.ts, on the time-skipping server).
+ *
+ * Smaller: `RECONCILE_MEETINGS=5000 RECONCILE_USERS=500 npm run bench -- reconcile`; one part only:
+ * `RECONCILE_ONLY=size|qos`.
  * Zoom's dashboard allows 20 listing calls a minute on Business+ (paced at 80%): the 50,000-meeting
  * day takes about ten minutes of listing alone.
  */
@@ -37,6 +41,7 @@ import { createArchiverWorker, workflowsPath } from '../src/workers/worker.js';
 import { reconcileWorkflowId } from '../src/workflows/ids.js';
 import { envNumber, withBenchDatabase } from './bench-env.js';
 import { figure, type BenchFigure } from './figures.js';
+import { runReconcileQosBench } from './reconcile-qos.js';
 
 const SIZE = {
   meetings: envNumber('RECONCILE_MEETINGS', 50_000),
@@ -101,7 +106,7 @@ function expectSame(what: string, actual: string[], expected: string[]): void {
   if (missing.length > 0 || extra.length > 0) throw new Error(`reconcile bench: ${what}: ${missing.length} missing (${missing.slice(0, 3).join(', ')}), ${extra.length} extra (${extra.slice(0, 3).join(', ')})`);
 }
 
-export async function runReconcileBench(): Promise<BenchFigure[]> {
+async function runReconcileSizeBench(): Promise<BenchFigure[]> {
   const dev = await startDevServer();
   log(`generating ${SIZE.meetings} meetings and ${SIZE.calls} calls on ${day}`);
   const sim: RunningSimulator = await startSimulator({
@@ -193,4 +198,13 @@ export async function runReconcileBench(): Promise<BenchFigure[]> {
     await sim.close();
     await dev.stop();
   }
+}
+
+export async function runReconcileBench(): Promise<BenchFigure[]> {
+  const only = process.env.RECONCILE_ONLY;
+  if (only !== undefined && only !== 'size' && only !== 'qos') throw new Error(`RECONCILE_ONLY must be size or qos, got '${only}'`);
+  return [
+    ...(only === 'qos' ? [] : await runReconcileSizeBench()),
+    ...(only === 'size' ? [] : await runReconcileQosBench()),
+  ];
 }
