@@ -15,7 +15,7 @@ export interface ReconcileProgress {
   day: string;
   family: ReconcileFamily;
   status: 'running' | 'waiting_for_quota' | 'finished' | 'failed' | 'cancelled';
-  /** walk: reading Zoom's logs; check: comparing with the archive; done. */
+  /** walk: reading Zoom's logs; check: comparing with the archive (and handing what is missing to the ingest); quality: voice quality; done. */
   phase: string;
   /** Meetings: 'dashboard' or 'user_reports'. */
   plan: string | null;

@@ -38,7 +38,7 @@ export const reconciliationRuns = pgTable(
     // The UTC day compared, yyyy-mm-dd.
     day: date('day', { mode: 'string' }).notNull(),
     status: reconciliationStatus('status').notNull().default('running'),
-    // walk (Zoom's logs into reconciliation_items), check (each item against the archive), done.
+    // walk (Zoom's logs into reconciliation_items), check (each item against the archive), quality (voice quality, optional), done.
     phase: text('phase').notNull().default('walk'),
     // How meetings were found ('dashboard' or 'user_reports') and the cost estimate that chose it.
     plan: text('plan'),
