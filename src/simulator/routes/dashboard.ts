@@ -19,7 +19,8 @@ function clockDuration(ms: number): string {
   return h > 0 ? `${pad(h)}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
 }
 
-function distinctPeople(meeting: SimMeeting): number {
+/** People in a meeting, each once however often they rejoined: 1 makes it a `pastOne` meeting. */
+export function distinctPeople(meeting: SimMeeting): number {
   return new Set(meeting.participants.map((p) => p.participant_uuid)).size;
 }
 

@@ -2,7 +2,7 @@ import { zoomTime } from '../clock.js';
 import { ZoomError } from '../errors.js';
 import type { SimMeeting } from '../model.js';
 import { paginate, readPaging } from '../paging.js';
-import { dashboardMeeting } from './dashboard.js';
+import { dashboardMeeting, distinctPeople } from './dashboard.js';
 import { ok } from './route.js';
 import type { ApiContext, ApiRoute } from './route.js';
 
@@ -43,8 +43,7 @@ export const pastMeetingRoutes: ApiRoute[] = [
       const m = pastMeeting(ctx);
       const paging = readPaging(ctx.state.pages, `/past_meetings/${m.uuid}/participants`, ctx.tenant.accountId, ctx.query, ctx.nowMs);
       // Zoom quirk: one-person meetings are not returned by default (no rows, not an error).
-      const onePerson = new Set(m.participants.map((p) => p.participant_uuid)).size === 1;
-      const page = paginate(ctx.state.pages, onePerson ? [] : m.participants, paging, ctx.nowMs);
+      const page = paginate(ctx.state.pages, distinctPeople(m) === 1 ? [] : m.participants, paging, ctx.nowMs);
       return ok({
         page_count: page.page_count,
         page_size: page.page_size,

@@ -1,13 +1,10 @@
 import { zoomTime } from '../clock.js';
-import type { SimMeeting } from '../model.js';
 import { paginate, readPaging } from '../paging.js';
+import { distinctPeople } from './dashboard.js';
 import { enumParam, reportRange } from './query.js';
 import { ok } from './route.js';
 import type { ApiRoute } from './route.js';
 import { requireUser } from './users.js';
-
-/** People in a meeting, counted once each however often they rejoined. */
-const distinctPeople = (meeting: SimMeeting): number => new Set(meeting.participants.map((p) => p.participant_uuid)).size;
 
 /**
  * GET /report/users/{userId}/meetings (Reports, Pro+, heavy): a user's ended meetings of a date
