@@ -6,27 +6,24 @@ import {
   listReconciliationItems,
   setItemOutcome,
   updateReconciliationRun,
-  upsertReconciliationItems,
   type FoundItem,
   type ReconciliationItem,
 } from '../db/queries/reconciliation.js';
 import { listRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
-import { requireTenant, type Tenant } from '../db/queries/tenants.js';
-import { partiesFromCallPath, type CallParties } from '../ingest/phone-cdr.js';
+import type { Tenant } from '../db/queries/tenants.js';
+import { partiesFromCallPath, partyOf, type CallParties } from '../ingest/phone-cdr.js';
 import { RecordedUserMatcher } from '../ingest/phone-recordings.js';
-import { REASONS, failedCallCdr, historyParty } from '../reconciliation/failed-cdrs.js';
+import { REASONS, failedCallCdr } from '../reconciliation/failed-cdrs.js';
 import type { ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
-import type { CallHistory, Listing, ZoomClient } from '../zoom/index.js';
+import type { CallHistory, ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
-import { mappingFailures } from './failures.js';
-import { progressOf, quotaAwareStep, quotaShareOf, requireRun, runKey } from './reconciliation.js';
+import { progressOf, reconcileStep, requireRun, runKey, walkListingInto } from './reconciliation.js';
 
 // Zoom Phone reconciliation. Before the walk, the workflow lists the day's recordings again
 // (listPhoneCalls: medium, no daily quota), so every recording Zoom holds of a configured user is
 // in listed_calls. The walk reads the day's call history (heavy, 300 a page, on the phone family's
 // own quota); the check compares each call of a configured user with the archive.
 
-const CALLS_PER_FLUSH = 500;
 export const CALLS_PER_CHECK = 100;
 
 type Expectation = 'marked' | 'all';
@@ -40,7 +37,7 @@ const expectationOf = (tenant: Tenant): Expectation => tenant.options.reconcilia
 const listingsFor = (expectation: Expectation) => (expectation === 'all' ? (['recorded', 'non_recorded'] as const) : (['recorded'] as const));
 
 function configuredOnEnds(call: CallHistory, users: RecordedUserMatcher): RecordedUser[] {
-  const found = [historyParty(call, 'caller'), historyParty(call, 'callee')].map((p) => users.match(p)).filter((u): u is RecordedUser => u !== undefined);
+  const found = [partyOf(call, 'caller'), partyOf(call, 'callee')].map((p) => users.match(p)).filter((u): u is RecordedUser => u !== undefined);
   return [...new Map(found.map((u) => [u.zoomUserId, u])).values()];
 }
 
@@ -75,26 +72,8 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
     return { done: true, progress: await progressOf(deps, key, saved) };
   }
   const users = new RecordedUserMatcher(await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }));
-  const listing: Listing<CallHistory> = zoom.listPhoneCallHistory({ from: key.day, to: key.day, recordingStatus: status });
-  let found: FoundItem[] = [];
-  let pagesSeen = 0;
-  try {
-    for await (const call of listing) {
-      const item = callItem(call, users);
-      if (item) found.push(item);
-      if (listing.stats.pages !== pagesSeen) {
-        pagesSeen = listing.stats.pages;
-        heartbeat({ pages: pagesSeen });
-      }
-      if (found.length >= CALLS_PER_FLUSH) {
-        await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), found);
-        found = [];
-      }
-    }
-    await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), found);
-  } finally {
-    await updateReconciliationRun(deps.db, key.tenantId, runKey(key), {}, { pages: listing.stats.pages, heavyCalls: listing.stats.pages });
-  }
+  await walkListingInto(deps, key, zoom.listPhoneCallHistory({ from: key.day, to: key.day, recordingStatus: status }), (calls) =>
+    calls.map((call) => callItem(call, users)).filter((item): item is FoundItem => item !== null));
   const saved = await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor: { listingsDone: run.cursor.listingsDone + 1 } });
   return { done: false, progress: await progressOf(deps, key, saved) };
 }
@@ -135,35 +114,29 @@ async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, u
 export const createCallReconciliationActivities = (deps: ActivityDeps) => ({
   /** One step of the walk: one of the day's call-history listings. `done` once all are written. */
   async walkCallHistory(key: ReconcileKey): Promise<ReconcileStep> {
-    return mappingFailures(async () => {
-      const tenant = await requireTenant(deps.db, key.tenantId);
-      return quotaAwareStep(deps, key, quotaShareOf(tenant), (zoom) => walkStep(deps, key, zoom, tenant), (s) => s);
-    });
+    return reconcileStep(deps, key, (zoom, tenant) => walkStep(deps, key, zoom, tenant));
   },
 
   /** Compares the next calls found with the archive; `done` once none is left unchecked. */
   async checkCalls(key: ReconcileKey): Promise<ReconcileStep> {
-    return mappingFailures(async () => {
-      const tenant = await requireTenant(deps.db, key.tenantId);
-      return quotaAwareStep(deps, key, quotaShareOf(tenant), async (zoom) => {
-        const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { outcome: 'unchecked', limit: CALLS_PER_CHECK });
-        const ids = items.map((i) => i.platformCallId);
-        const archived = await archivedPlatformCallIds(deps.db, key.tenantId, ids);
-        const listed = await listedCallIds(deps.db, key.tenantId, ids);
-        const users = new RecordedUserMatcher(await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }));
-        for (const item of items) {
-          if (archived.has(item.platformCallId)) {
-            await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'archived' });
-          } else if (listed.has(item.platformCallId)) {
-            // Zoom lists a recording of a configured user the archive lacks: the phone ingest takes it.
-            await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'missing', reason: 'Zoom holds a recording the archive lacked: handed to the phone ingest' });
-          } else {
-            await checkCall(deps, zoom, tenant, users, item);
-          }
-          heartbeat();
+    return reconcileStep(deps, key, async (zoom, tenant) => {
+      const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { outcome: 'unchecked', limit: CALLS_PER_CHECK });
+      const ids = items.map((i) => i.platformCallId);
+      const archived = await archivedPlatformCallIds(deps.db, key.tenantId, ids);
+      const listed = await listedCallIds(deps.db, key.tenantId, ids);
+      const users = new RecordedUserMatcher(await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }));
+      for (const item of items) {
+        if (archived.has(item.platformCallId)) {
+          await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'archived' });
+        } else if (listed.has(item.platformCallId)) {
+          // Zoom lists a recording of a configured user the archive lacks: the phone ingest takes it.
+          await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'missing', reason: 'Zoom holds a recording the archive lacked: handed to the phone ingest' });
+        } else {
+          await checkCall(deps, zoom, tenant, users, item);
         }
-        return { done: items.length < CALLS_PER_CHECK, progress: await progressOf(deps, key) };
-      }, (s) => s);
+        heartbeat();
+      }
+      return { done: items.length < CALLS_PER_CHECK, progress: await progressOf(deps, key) };
     });
   },
 });

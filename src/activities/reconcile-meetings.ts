@@ -6,30 +6,26 @@ import {
   listReconciliationItems,
   setItemOutcome,
   updateReconciliationRun,
-  upsertReconciliationItems,
   type FoundItem,
   type ReconciliationItem,
 } from '../db/queries/reconciliation.js';
 import { findRecordedUsers, listRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
-import { requireTenant, type Tenant } from '../db/queries/tenants.js';
+import type { Tenant } from '../db/queries/tenants.js';
 import { fromArchive, fromCloudRecording } from '../ingest/listed-files.js';
 import { foldParticipants } from '../ingest/meeting-cdr.js';
 import type { MeetingRef, MeetingSource } from '../ingest/types.js';
 import { REASONS, failedMeetingCdr } from '../reconciliation/failed-cdrs.js';
 import { chooseMeetingPlan, DASHBOARD_LISTINGS, USER_REPORT_LISTINGS, type MeetingPlan } from '../reconciliation/meeting-plan.js';
 import type { ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
-import { ZoomNotFoundError, type DashboardMeeting, type Listing, type ReportMeeting, type ZoomClient } from '../zoom/index.js';
+import { ZoomNotFoundError, type DashboardMeeting, type ReportMeeting, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
-import { mappingFailures } from './failures.js';
 import { participantRows, recordedUser } from './meeting.js';
-import { progressOf, quotaAwareStep, quotaShareOf, requireRun, runKey } from './reconciliation.js';
+import { progressOf, reconcileStep, requireRun, runKey, walkListingInto } from './reconciliation.js';
 
 // Meetings reconciliation: find every meeting of the day in which a configured user took part
 // (walk), then compare each with the archive (check). Only the walk spends the daily quota; the
 // check asks the medium participants endpoint and light recording lookups, which have none.
 
-/** Rows written per statement while walking. */
-const ITEMS_PER_FLUSH = 500;
 /** Configured users whose reports one walk step covers (three listings each). */
 const USERS_PER_STEP = 25;
 /** Meetings one check step compares. */
@@ -85,36 +81,6 @@ function reportItem(m: ReportMeeting, user: RecordedUser, type: (typeof USER_REP
   };
 }
 
-/** Walks one listing into reconciliation_items, flushing as it goes; returns the pages it cost. */
-async function walkInto<T>(
-  deps: ActivityDeps,
-  key: ReconcileKey,
-  listing: Listing<T>,
-  toItems: (rows: T[]) => Promise<FoundItem[]>,
-): Promise<void> {
-  let rows: T[] = [];
-  const flush = async () => {
-    await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), await toItems(rows));
-    rows = [];
-  };
-  let pagesSeen = 0;
-  try {
-    for await (const row of listing) {
-      rows.push(row);
-      // Every page: a dashboard page comes every few seconds at Zoom's 20 a minute.
-      if (listing.stats.pages !== pagesSeen) {
-        pagesSeen = listing.stats.pages;
-        heartbeat({ pages: pagesSeen });
-      }
-      if (rows.length >= ITEMS_PER_FLUSH) await flush();
-    }
-    await flush();
-  } finally {
-    // Pages Zoom answered are spent whether or not the walk finished.
-    await updateReconciliationRun(deps.db, key.tenantId, runKey(key), {}, { pages: listing.stats.pages, heavyCalls: listing.stats.pages });
-  }
-}
-
 async function choosePlan(deps: ActivityDeps, key: ReconcileKey, tenant: Tenant): Promise<MeetingPlan> {
   const run = await requireRun(deps, key);
   if (run.plan === 'dashboard' || run.plan === 'user_reports') return run.plan;
@@ -149,7 +115,7 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
   if (plan === 'dashboard') {
     const type = DASHBOARD_LISTINGS[run.cursor.listingsDone];
     if (type === undefined) return finishWalk();
-    await walkInto(deps, key, zoom.listDashboardMeetings({ ...range, type }), async (rows) => {
+    await walkListingInto(deps, key, zoom.listDashboardMeetings({ ...range, type }), async (rows) => {
       const hosts = await hostsByEmail(deps, key.tenantId, rows);
       return rows.map((m) => dashboardItem(m, m.email ? hosts.get(m.email.toLowerCase()) : undefined));
     });
@@ -170,7 +136,7 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
   for (const [index, user] of users.entries()) {
     for (const [listing, type] of USER_REPORT_LISTINGS.entries()) {
       if (index === 0 && listing < run.cursor.listingsDone) continue;
-      await walkInto(deps, key, zoom.listUserReportMeetings(user.zoomUserId, { ...range, type }), async (rows) => rows.map((m) => reportItem(m, user, type)));
+      await walkListingInto(deps, key, zoom.listUserReportMeetings(user.zoomUserId, { ...range, type }), (rows) => rows.map((m) => reportItem(m, user, type)));
       const last = listing === USER_REPORT_LISTINGS.length - 1;
       const cursor = last ? { listingsDone: 0, usersDoneThrough: user.zoomUserId } : { listingsDone: listing + 1, ...(done !== undefined ? { usersDoneThrough: done } : {}) };
       saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor })) ?? saved;
@@ -243,27 +209,20 @@ async function checkItem(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, i
 export const createMeetingReconciliationActivities = (deps: ActivityDeps) => ({
   /** One step of the walk: a dashboard listing, or a few users' reports. `done` once every listing is written. */
   async walkMeetingLogs(key: ReconcileKey): Promise<ReconcileStep> {
-    return mappingFailures(async () => {
-      const tenant = await requireTenant(deps.db, key.tenantId);
-      const plan = await choosePlan(deps, key, tenant);
-      return quotaAwareStep(deps, key, quotaShareOf(tenant), (zoom) => walkStep(deps, key, zoom, plan), (s) => s);
-    });
+    return reconcileStep(deps, key, async (zoom, tenant) => walkStep(deps, key, zoom, await choosePlan(deps, key, tenant)));
   },
 
   /** Compares the next meetings found with the archive; `done` once none is left unchecked. */
   async checkMeetings(key: ReconcileKey): Promise<ReconcileStep> {
-    return mappingFailures(async () => {
-      const tenant = await requireTenant(deps.db, key.tenantId);
-      return quotaAwareStep(deps, key, quotaShareOf(tenant), async (zoom) => {
-        const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { outcome: 'unchecked', limit: MEETINGS_PER_CHECK });
-        const archived = await archivedPlatformCallIds(deps.db, key.tenantId, items.map((i) => i.platformCallId));
-        for (const item of items) {
-          if (archived.has(item.platformCallId)) await setItemOutcome(deps.db, key.tenantId, 'meetings', item.platformCallId, { outcome: 'archived' });
-          else await checkItem(deps, zoom, tenant, item);
-          heartbeat();
-        }
-        return { done: items.length < MEETINGS_PER_CHECK, progress: await progressOf(deps, key) };
-      }, (s) => s);
+    return reconcileStep(deps, key, async (zoom, tenant) => {
+      const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { outcome: 'unchecked', limit: MEETINGS_PER_CHECK });
+      const archived = await archivedPlatformCallIds(deps.db, key.tenantId, items.map((i) => i.platformCallId));
+      for (const item of items) {
+        if (archived.has(item.platformCallId)) await setItemOutcome(deps.db, key.tenantId, 'meetings', item.platformCallId, { outcome: 'archived' });
+        else await checkItem(deps, zoom, tenant, item);
+        heartbeat();
+      }
+      return { done: items.length < MEETINGS_PER_CHECK, progress: await progressOf(deps, key) };
     });
   },
 });

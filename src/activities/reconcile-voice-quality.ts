@@ -1,13 +1,11 @@
 import { heartbeat } from '@temporalio/activity';
 import { listConversations, setVoiceQuality } from '../db/queries/conversations.js';
 import { listReconciliationItems, updateReconciliationRun } from '../db/queries/reconciliation.js';
-import { requireTenant } from '../db/queries/tenants.js';
 import type { ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
 import { participantVoiceQuality } from '../reconciliation/voice-quality.js';
 import { ZoomNotFoundError, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
-import { mappingFailures } from './failures.js';
-import { progressOf, quotaAwareStep, quotaShareOf, requireRun, runKey } from './reconciliation.js';
+import { progressOf, reconcileStep, requireRun, runKey } from './reconciliation.js';
 
 // Voice quality, reconciliation's last and optional phase: each meeting of the day with CDRs of
 // ours gets its participants' QoS (GET /metrics/meetings/{uuid}/participants/qos: heavy, at most
@@ -40,23 +38,20 @@ async function scoreMeeting(deps: ActivityDeps, zoom: ZoomClient, tenantId: stri
 export const createVoiceQualityActivities = (deps: ActivityDeps) => ({
   /** Scores the next meetings of the day; `done` once every meeting with CDRs of ours is scored. */
   async rateVoiceQuality(key: ReconcileKey): Promise<ReconcileStep> {
-    return mappingFailures(async () => {
-      const tenant = await requireTenant(deps.db, key.tenantId);
-      return quotaAwareStep(deps, key, quotaShareOf(tenant), async (zoom) => {
-        const run = await requireRun(deps, key);
-        const after = run.cursor.qualityThrough;
-        const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { ...(after !== undefined ? { after } : {}), limit: MEETINGS_PER_STEP });
-        let saved = run;
-        for (const item of items) {
-          // Archived and unrecorded meetings have their CDRs; a meeting just handed to the ingest gets
-          // them later (the next day's re-check scores it), and nobody's meeting has none of ours.
-          const scored = item.outcome === 'archived' || item.outcome === 'not_recorded';
-          const pages = scored ? await scoreMeeting(deps, zoom, key.tenantId, item.platformCallId) : 0;
-          saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { phase: 'quality', cursor: { ...saved.cursor, qualityThrough: item.platformCallId } }, { pages, heavyCalls: pages })) ?? saved;
-          heartbeat();
-        }
-        return { done: items.length < MEETINGS_PER_STEP, progress: await progressOf(deps, key, saved) };
-      }, (s) => s);
+    return reconcileStep(deps, key, async (zoom) => {
+      const run = await requireRun(deps, key);
+      const after = run.cursor.qualityThrough;
+      const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { ...(after !== undefined ? { after } : {}), limit: MEETINGS_PER_STEP });
+      let saved = run;
+      for (const item of items) {
+        // Archived and unrecorded meetings have their CDRs; a meeting just handed to the ingest gets
+        // them later (the next day's re-check scores it), and nobody's meeting has none of ours.
+        const scored = item.outcome === 'archived' || item.outcome === 'not_recorded';
+        const pages = scored ? await scoreMeeting(deps, zoom, key.tenantId, item.platformCallId) : 0;
+        saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { phase: 'quality', cursor: { ...saved.cursor, qualityThrough: item.platformCallId } }, { pages, heavyCalls: pages })) ?? saved;
+        heartbeat();
+      }
+      return { done: items.length < MEETINGS_PER_STEP, progress: await progressOf(deps, key, saved) };
     });
   },
 });

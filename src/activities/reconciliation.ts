@@ -4,13 +4,16 @@ import {
   listReconciliationItems,
   reconciliationCounts,
   updateReconciliationRun,
+  upsertReconciliationItems,
   voiceQualityScored,
+  type FoundItem,
   type ReconciliationRun,
   type ReconciliationRunPatch,
 } from '../db/queries/reconciliation.js';
+import { heartbeat } from '@temporalio/activity';
 import { requireTenant, type Tenant } from '../db/queries/tenants.js';
 import type { MissingPage, ReconcileFamily, ReconcileKey, ReconcileProgress, ReconcileStep } from '../reconciliation/types.js';
-import { ZoomDailyLimitError, type ZoomClient } from '../zoom/index.js';
+import { ZoomDailyLimitError, type Listing, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
 
@@ -60,25 +63,62 @@ export async function requireRun(deps: ActivityDeps, key: ReconcileKey): Promise
 }
 
 /**
- * Runs a step with reconciliation's Zoom client (its share of the daily quota). A spent quota ends
- * the step as waiting; whatever the step saved before stays saved.
+ * Runs one step of a reconciliation activity with the tenant and reconciliation's Zoom client (its
+ * share of the daily quota). A spent quota ends the step as waiting; whatever the step saved before
+ * stays saved. Other failures are mapped for Temporal's retry policy.
  */
-export async function quotaAwareStep<T extends ReconcileStep>(
+export async function reconcileStep(
   deps: ActivityDeps,
   key: ReconcileKey,
-  share: number,
-  body: (zoom: ZoomClient) => Promise<T>,
-  waiting: (step: ReconcileStep) => T,
-): Promise<T> {
-  const zoom = await deps.zoom.forTenant(key.tenantId, { dailyQuotaShare: share });
+  body: (zoom: ZoomClient, tenant: Tenant) => Promise<ReconcileStep>,
+): Promise<ReconcileStep> {
+  return mappingFailures(async () => {
+    const tenant = await requireTenant(deps.db, key.tenantId);
+    const zoom = await deps.zoom.forTenant(key.tenantId, { dailyQuotaShare: quotaShareOf(tenant) });
+    try {
+      return await body(zoom, tenant);
+    } catch (err) {
+      if (!(err instanceof ZoomDailyLimitError)) throw err;
+      const run = await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { status: 'waiting_for_quota', pausedUntil: err.resetsAt });
+      return { done: false, waitingUntil: err.resetsAt.toISOString(), progress: await progressOf(deps, key, run) };
+    } finally {
+      await deps.zoom.flushUsage(key.tenantId);
+    }
+  });
+}
+
+/** Rows written per statement while walking. */
+const ROWS_PER_FLUSH = 500;
+
+/**
+ * Walks one of Zoom's listings into reconciliation_items, writing as it goes and heartbeating per
+ * page (a dashboard page comes every few seconds at Zoom's 20 a minute). The pages Zoom answered
+ * are counted on the run whether or not the walk finished.
+ */
+export async function walkListingInto<T>(
+  deps: ActivityDeps,
+  key: ReconcileKey,
+  listing: Listing<T>,
+  toItems: (rows: T[]) => FoundItem[] | Promise<FoundItem[]>,
+): Promise<void> {
+  let rows: T[] = [];
+  const flush = async () => {
+    await upsertReconciliationItems(deps.db, key.tenantId, runKey(key), await toItems(rows));
+    rows = [];
+  };
+  let pagesSeen = 0;
   try {
-    return await body(zoom);
-  } catch (err) {
-    if (!(err instanceof ZoomDailyLimitError)) throw err;
-    const run = await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { status: 'waiting_for_quota', pausedUntil: err.resetsAt });
-    return waiting({ done: false, waitingUntil: err.resetsAt.toISOString(), progress: await progressOf(deps, key, run) });
+    for await (const row of listing) {
+      rows.push(row);
+      if (listing.stats.pages !== pagesSeen) {
+        pagesSeen = listing.stats.pages;
+        heartbeat({ pages: pagesSeen });
+      }
+      if (rows.length >= ROWS_PER_FLUSH) await flush();
+    }
+    await flush();
   } finally {
-    await deps.zoom.flushUsage(key.tenantId);
+    await updateReconciliationRun(deps.db, key.tenantId, runKey(key), {}, { pages: listing.stats.pages, heavyCalls: listing.stats.pages });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ConversationInput } from '../db/queries/conversations.js';
 import type { ConversationParticipant } from '../db/schema/conversations.js';
 import { buildMeetingCdr, type MeetingRecordedUser } from '../ingest/meeting-cdr.js';
-import { buildPhoneCdr, partyOf, type CallParties, type CallParty, type PhoneCallFacts, type PhoneRecordedUser } from '../ingest/phone-cdr.js';
+import { buildPhoneCdr, partyOf, type CallParties, type PhoneCallFacts, type PhoneRecordedUser } from '../ingest/phone-cdr.js';
 import type { MeetingRef } from '../ingest/types.js';
 import type { CallHistory } from '../zoom/index.js';
 
@@ -24,13 +24,10 @@ export function failedMeetingCdr(input: { meeting: MeetingRef; user: MeetingReco
   };
 }
 
-/** One end of a call as the call history names it. */
-export const historyParty = (call: CallHistory, side: 'caller' | 'callee'): CallParty => partyOf(call, side);
-
 /** The call as a listed call's facts; an end with an extension is one of the account's. */
 export function callFactsOf(call: CallHistory): PhoneCallFacts {
-  const caller = historyParty(call, 'caller');
-  const callee = historyParty(call, 'callee');
+  const caller = partyOf(call, 'caller');
+  const callee = partyOf(call, 'callee');
   return {
     callId: call.call_id,
     zoomDirection: call.direction,
