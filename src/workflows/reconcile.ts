@@ -98,6 +98,24 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
   let stepsThisRun = 0;
   const timeToContinueAsNew = () => ++stepsThisRun >= (input.stepsPerRun ?? STEPS_PER_RUN) || workflowInfo().continueAsNewSuggested;
 
+  /**
+   * Runs a phase's steps while it is wanted, until one says done, sleeping through a spent quota.
+   * 'continue-as-new' when the run has grown long (the cursor is in the database).
+   */
+  const runPhase = async (step: () => Promise<ReconcileStep>, wanted: () => boolean): Promise<'ended' | 'continue-as-new'> => {
+    while (!cancelled && wanted()) {
+      const result = await step();
+      progress = result.progress;
+      if (result.waitingUntil) {
+        if (!(await sleepForQuota(result.waitingUntil))) break;
+        continue;
+      }
+      if (result.done) break;
+      if (timeToContinueAsNew()) return 'continue-as-new';
+    }
+    return 'ended';
+  };
+
   try {
     if (input.resumed) {
       progress = await reconciliationProgress(key);
@@ -111,27 +129,10 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
       }
     }
 
-    while (!cancelled && progress.phase === 'walk') {
-      const step: ReconcileStep = key.family === 'meetings' ? await steps.walkMeetingLogs(key) : await steps.walkCallHistory(key);
-      progress = step.progress;
-      if (step.waitingUntil) {
-        if (!(await sleepForQuota(step.waitingUntil))) break;
-        continue;
-      }
-      if (step.done) break;
-      if (timeToContinueAsNew()) return await continueAsNewWithCursor(input);
-    }
-
-    while (!cancelled) {
-      const step = key.family === 'meetings' ? await steps.checkMeetings(key) : await steps.checkCalls(key);
-      progress = step.progress;
-      if (step.waitingUntil) {
-        if (!(await sleepForQuota(step.waitingUntil))) break;
-        continue;
-      }
-      if (step.done) break;
-      if (timeToContinueAsNew()) return await continueAsNewWithCursor(input);
-    }
+    const walk = () => (key.family === 'meetings' ? steps.walkMeetingLogs(key) : steps.walkCallHistory(key));
+    if (await runPhase(walk, () => progress.phase === 'walk') === 'continue-as-new') return await continueAsNewWithCursor(input);
+    const check = () => (key.family === 'meetings' ? steps.checkMeetings(key) : steps.checkCalls(key));
+    if (await runPhase(check, () => true) === 'continue-as-new') return await continueAsNewWithCursor(input);
 
     // What the check found missing goes to the ingest, read back page by page from the database.
     let handedThrough = input.handedThrough;
@@ -161,15 +162,8 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
     }
 
     // Voice quality, where the tenant asks for it: best effort, last, within the same quota share.
-    while (!cancelled && progress.rateVoiceQuality) {
-      const step = await steps.rateVoiceQuality(key);
-      progress = step.progress;
-      if (step.waitingUntil) {
-        if (!(await sleepForQuota(step.waitingUntil))) break;
-        continue;
-      }
-      if (step.done) break;
-      if (timeToContinueAsNew()) return await continueAsNewWithCursor({ ...input, ...(handedThrough !== undefined ? { handedThrough } : {}) });
+    if (await runPhase(() => steps.rateVoiceQuality(key), () => progress.rateVoiceQuality === true) === 'continue-as-new') {
+      return await continueAsNewWithCursor({ ...input, ...(handedThrough !== undefined ? { handedThrough } : {}) });
     }
 
     progress = await saveReconciliationStatus({ ...key, status: cancelled ? 'cancelled' : 'finished' });
