@@ -9,7 +9,7 @@ import {
   type FoundItem,
   type ReconciliationItem,
 } from '../db/queries/reconciliation.js';
-import { listRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
+import { findRecordedUsers, listRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
 import type { Tenant } from '../db/queries/tenants.js';
 import { partiesFromCallPath, partyOf, type CallParties } from '../ingest/phone-cdr.js';
 import { RecordedUserMatcher } from '../ingest/phone-recordings.js';
@@ -78,7 +78,7 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
   return { done: false, progress: await progressOf(deps, key, saved) };
 }
 
-async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, users: RecordedUserMatcher, item: ReconciliationItem): Promise<void> {
+async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, item: ReconciliationItem): Promise<void> {
   const call = item.facts.call as CallHistory;
   const recorded = item.facts.recorded === true;
   // "all": every connected call must have a recording; a call nobody answered has none to have.
@@ -90,8 +90,14 @@ async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, u
   // Everyone of ours on the call: its ends, and whoever took a leg (a transfer, a queue's agent);
   // the call's path is one light call, with no daily quota.
   const parties: CallParties = partiesFromCallPath(await zoom.getPhoneCallHistory(call.call_history_uuid));
-  const onCall = [...configuredOnEnds(call, users), ...parties.legs.flatMap((l) => [users.match(l.caller), users.match(l.callee)])]
-    .filter((u): u is RecordedUser => u !== undefined);
+  const people = [partyOf(call, 'caller'), partyOf(call, 'callee'), ...parties.legs.flatMap((l) => [l.caller, l.callee])];
+  // Only the call's own people are looked up: a tenant may configure thousands of users.
+  const users = new RecordedUserMatcher(await findRecordedUsers(deps.db, tenant.id, {
+    zoomUserIds: people.map((p) => p.zoomUserId ?? ''),
+    emails: people.map((p) => p.email ?? ''),
+    extensions: people.map((p) => p.extension ?? ''),
+  }, { enabledOnly: true }));
+  const onCall = people.map((p) => users.match(p)).filter((u): u is RecordedUser => u !== undefined);
   const ours = [...new Map(onCall.map((u) => [u.zoomUserId, u])).values()];
   if (ours.length === 0) {
     await setItemOutcome(deps.db, tenant.id, 'phone', item.platformCallId, { outcome: 'not_ours' });
@@ -124,7 +130,6 @@ export const createCallReconciliationActivities = (deps: ActivityDeps) => ({
       const ids = items.map((i) => i.platformCallId);
       const archived = await archivedPlatformCallIds(deps.db, key.tenantId, ids);
       const listed = await listedCallIds(deps.db, key.tenantId, ids);
-      const users = new RecordedUserMatcher(await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }));
       for (const item of items) {
         if (archived.has(item.platformCallId)) {
           await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'archived' });
@@ -132,7 +137,7 @@ export const createCallReconciliationActivities = (deps: ActivityDeps) => ({
           // Zoom lists a recording of a configured user the archive lacks: the phone ingest takes it.
           await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'missing', reason: 'Zoom holds a recording the archive lacked: handed to the phone ingest' });
         } else {
-          await checkCall(deps, zoom, tenant, users, item);
+          await checkCall(deps, zoom, tenant, item);
         }
         heartbeat();
       }

@@ -9,7 +9,7 @@ import {
   type FoundItem,
   type ReconciliationItem,
 } from '../db/queries/reconciliation.js';
-import { findRecordedUsers, listRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
+import { findRecordedUsers, listRecordedUsers, nextRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
 import type { Tenant } from '../db/queries/tenants.js';
 import { fromArchive, fromCloudRecording } from '../ingest/listed-files.js';
 import { foldParticipants } from '../ingest/meeting-cdr.js';
@@ -126,10 +126,7 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
   // Per-user reports, a few users per step. The cursor: the last user whose listings are all
   // written, and how many of the next user's are (a step stopped by the quota resumes there).
   const after = run.cursor.usersDoneThrough;
-  const users = (await listRecordedUsers(deps.db, key.tenantId, { enabledOnly: true }))
-    .sort((a, b) => (a.zoomUserId < b.zoomUserId ? -1 : 1))
-    .filter((u) => after === undefined || u.zoomUserId > after)
-    .slice(0, USERS_PER_STEP);
+  const users = await nextRecordedUsers(deps.db, key.tenantId, { ...(after !== undefined ? { after } : {}), limit: USERS_PER_STEP });
   if (users.length === 0) return finishWalk();
   let saved = run;
   let done = after;

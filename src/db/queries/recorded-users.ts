@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../client.js';
 import { DuplicateRecordedUserError } from '../errors.js';
@@ -59,6 +59,20 @@ export async function listRecordedUsers(db: Database, tenantId: string, filter: 
     .from(recordedUsers)
     .where(and(eq(recordedUsers.tenantId, tenantId), filter.enabledOnly ? eq(recordedUsers.enabled, true) : undefined))
     .orderBy(asc(recordedUsers.email));
+}
+
+/** The next enabled users by Zoom user id after `after`: a walk over thousands of users, a page at a time. */
+export async function nextRecordedUsers(db: Database, tenantId: string, page: { after?: string; limit: number }): Promise<RecordedUser[]> {
+  return db
+    .select()
+    .from(recordedUsers)
+    .where(and(
+      eq(recordedUsers.tenantId, tenantId),
+      eq(recordedUsers.enabled, true),
+      page.after !== undefined ? gt(recordedUsers.zoomUserId, page.after) : undefined,
+    ))
+    .orderBy(asc(recordedUsers.zoomUserId))
+    .limit(page.limit);
 }
 
 /**
