@@ -9,6 +9,7 @@ import { createCallReconciliationActivities } from './reconcile-calls.js';
 import { createMeetingReconciliationActivities } from './reconcile-meetings.js';
 import { createVoiceQualityActivities } from './reconcile-voice-quality.js';
 import { createReconciliationActivities } from './reconciliation.js';
+import { createRecoveryActivities } from './recovery.js';
 import { createSyncActivities } from './sync.js';
 
 // Activities are built by a factory that receives their dependencies (database, media store,
@@ -25,6 +26,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createMeetingReconciliationActivities(deps),
   ...createCallReconciliationActivities(deps),
   ...createVoiceQualityActivities(deps),
+  ...createRecoveryActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -6,7 +6,7 @@ import { listUserListingStates, markUserListingFailed, markUsersListed } from '.
 import type { Database } from '../db/client.js';
 import { fromArchive, fromCloudRecording, type ListedMeeting } from '../ingest/listed-files.js';
 import type { MeetingSource } from '../ingest/types.js';
-import { isZoomError, ZoomAuthError, ZoomDailyLimitError, ZoomRateLimitedError, type ZoomClient } from '../zoom/index.js';
+import { isZoomError, ZoomAuthError, ZoomDailyLimitError, ZoomRateLimitedError, type ArchiveMeeting, type ZoomClient } from '../zoom/index.js';
 import { ARCHIVE_WINDOW_MS, timeWindows } from '../zoom/windows.js';
 
 // A tenant's listing, written to the database as it goes so that nothing growing with the tenant
@@ -184,6 +184,56 @@ async function listUser(zoom: ZoomClient, tenantId: string, user: RecordedUser, 
   return [...meetings.values()];
 }
 
+/** Configured users as the archive names them: by Zoom id (hosts) and e-mail (individual recordings). */
+export interface ConfiguredUsers {
+  ids: Set<string>;
+  emails: Set<string>;
+}
+
+export function configuredUsersOf(users: readonly RecordedUser[]): ConfiguredUsers {
+  return { ids: new Set(users.map((u) => u.zoomUserId)), emails: new Set(users.map((u) => u.email.toLowerCase())) };
+}
+
+/**
+ * The account-wide archive lists everyone's meetings: a meeting is ours when a configured user
+ * hosted it or has an individual recording in it (a meeting hosted outside the account has no host).
+ */
+export function isArchiveOfConfiguredUser(meeting: ArchiveMeeting, configured: ConfiguredUsers): boolean {
+  return configured.ids.has(meeting.host_id ?? '')
+    || meeting.archive_files.some((f) => f.individual && configured.emails.has((f.participant_email ?? '').toLowerCase()));
+}
+
+/**
+ * A recovery's time frame of one meeting source, written like a sync's listing but without moving
+ * any user's listing state (a recovery re-reads the past; the sync's own progress is not its to
+ * change). Archives are listed by meeting start here: support names the hours the meetings were held.
+ */
+export async function listMeetingWindow(ctx: Omit<ListingContext, 'lookbackStart'>, source: MeetingSource): Promise<number> {
+  const { db, zoom, tenantId, users, from, to } = ctx;
+  const writer = new ListingWriter(db, tenantId, source, to);
+  if (source === 'archiving') {
+    const configured = configuredUsersOf(users);
+    for (const window of timeWindows(from, to, { maxMs: ARCHIVE_WINDOW_MS })) {
+      for await (const meeting of zoom.listArchiveFiles({ from: window.from, to: window.to, queryDateType: 'meeting_start_time' })) {
+        if (isArchiveOfConfiguredUser(meeting, configured)) await writer.add([fromArchive(tenantId, meeting)]);
+      }
+      heartbeat({ listed: writer.written });
+    }
+  } else {
+    for (const user of users) {
+      // Zoom quirk: cloud recordings are listed by whole days; meetings outside the frame are dropped.
+      const meetings = (await listUser(zoom, tenantId, user, from, to)).filter((m) => {
+        const start = Date.parse(m.ref.startTime);
+        return start >= from.getTime() && start <= to.getTime();
+      });
+      await writer.add(meetings);
+      heartbeat({ listed: writer.written });
+    }
+  }
+  await writer.flush();
+  return writer.written;
+}
+
 /**
  * The account's archived meetings completed from `from` to `to`, kept when a configured user
  * hosted them or has an individual recording in them. Written window by window; a retried attempt
@@ -191,8 +241,7 @@ async function listUser(zoom: ZoomClient, tenantId: string, user: RecordedUser, 
  */
 export async function listArchivedMeetings(ctx: ListingContext): Promise<ListMeetingsResult> {
   const { db, zoom, tenantId, users } = ctx;
-  const configuredIds = new Set(users.map((u) => u.zoomUserId));
-  const configuredEmails = new Set(users.map((u) => u.email.toLowerCase()));
+  const configured = configuredUsersOf(users);
   const windows = timeWindows(ctx.from, ctx.to, { maxMs: ARCHIVE_WINDOW_MS });
   const writer = new ListingWriter(db, tenantId, 'archiving', ctx.to);
   const windowsDone = previousProgress().windowsDone ?? 0;
@@ -203,11 +252,7 @@ export async function listArchivedMeetings(ctx: ListingContext): Promise<ListMee
     // finds late ones that a listing by meeting start would already have passed.
     for await (const meeting of zoom.listArchiveFiles({ from: window.from, to: window.to, queryDateType: 'archive_complete_time' })) {
       if (++rows % 300 === 0) heartbeat({ windowsDone: index, rows } satisfies ListingProgress & { rows: number });
-      // The account-wide archive lists everyone's meetings: keep those a configured user hosted
-      // or has an individual recording in (a meeting hosted outside the account has no host).
-      const ofConfiguredUser = configuredIds.has(meeting.host_id ?? '')
-        || meeting.archive_files.some((f) => f.individual && configuredEmails.has((f.participant_email ?? '').toLowerCase()));
-      if (ofConfiguredUser) await writer.add([fromArchive(tenantId, meeting)]);
+      if (isArchiveOfConfiguredUser(meeting, configured)) await writer.add([fromArchive(tenantId, meeting)]);
     }
     await writer.flush();
     heartbeat({ windowsDone: index + 1 } satisfies ListingProgress);

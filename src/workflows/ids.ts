@@ -18,3 +18,9 @@ export const reconcileWorkflowId = (tenantId: string, family: ReconcileFamily, d
 
 /** The tenant's daily reconciliation schedule (it reconciles the day before, every family the tenant imports). */
 export const reconcileScheduleId = (tenantId: string) => `reconcile:${tenantId}`;
+
+/** One recovery workflow per tenant: every request of the tenant goes to it by signal-with-start. */
+export const recoveryWorkflowId = (tenantId: string) => `recovery:${tenantId}`;
+
+/** The tenant's CSV drop-folder schedule (src/workflows/csv-intake.ts). */
+export const csvIntakeScheduleId = (tenantId: string) => `csv:${tenantId}`;

@@ -5,3 +5,4 @@ export { phoneSync } from './phone-sync.js';
 export { ingestPhoneCall } from './ingest-phone-call.js';
 export { reconcile } from './reconcile.js';
 export { reconcileDays } from './reconcile-days.js';
+export { recovery } from './recovery.js';

@@ -39,6 +39,8 @@ import {
   type RecordingMeeting,
   type ReportMeeting,
   type ZoomUser,
+  pastMeetingInstancesSchema,
+  type PastMeetingInstance,
 } from './schemas.js';
 import { UsageCounters } from './usage.js';
 import { urlValidationResponse, verifyWebhook, type VerifyWebhookInput, type WebhookVerification } from './webhooks.js';
@@ -193,6 +195,12 @@ export class ZoomClient {
 
   async getPastMeetingArchiveFiles(meetingUuid: string): Promise<ArchiveMeeting> {
     return this.get(`/past_meetings/${encodeMeetingId(meetingUuid)}/archive_files`, 'meetings', 'light', archiveMeetingSchema);
+  }
+
+  /** The ended instances of a meeting number (medium): the way from the number people type to UUIDs. */
+  async listPastMeetingInstances(meetingId: string): Promise<PastMeetingInstance[]> {
+    const body = await this.get(`/past_meetings/${encodeURIComponent(meetingId)}/instances`, 'meetings', 'medium', pastMeetingInstancesSchema);
+    return body.meetings;
   }
 
   /** Dashboard meetings (resource-intensive; Business+ with Dashboard) in ≤ one-month windows. */

@@ -186,6 +186,9 @@ export const pastMeetingParticipantSchema = z.looseObject({
 });
 export const pastMeetingParticipantsPageSchema = z.looseObject({ ...pageFields, participants: z.array(pastMeetingParticipantSchema) });
 
+/** GET /past_meetings/{meetingId}/instances: every ended instance of a meeting number (not paged). */
+export const pastMeetingInstancesSchema = z.looseObject({ meetings: z.array(z.looseObject({ uuid: str, start_time: optStr })).default([]) });
+
 const phoneAgentSchema = z.looseObject({ name: optStr, extension_number: z.union([z.number(), z.string()]).optional() });
 const phoneOwnerSchema = z.looseObject({ type: optStr, id: optStr, name: optStr, extension_number: z.union([z.number(), z.string()]).optional() });
 export const phoneRecordingSchema = z.looseObject({
@@ -275,6 +278,7 @@ export type ParticipantAudioFile = z.infer<typeof participantAudioFileSchema>;
 export type RecordingMeeting = z.infer<typeof recordingMeetingSchema>;
 export type ArchiveFile = z.infer<typeof archiveFileSchema>;
 export type ArchiveMeeting = z.infer<typeof archiveMeetingSchema>;
+export type PastMeetingInstance = z.infer<typeof pastMeetingInstancesSchema>['meetings'][number];
 export type DashboardMeeting = z.infer<typeof dashboardMeetingSchema>;
 export type ReportMeeting = z.infer<typeof reportMeetingSchema>;
 export type DashboardParticipant = z.infer<typeof dashboardParticipantSchema>;

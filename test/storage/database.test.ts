@@ -6,7 +6,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addRecordedUser,
-  createRecoveryRequest,
+  cancelRecoveryRequest,
+  fileRecoveryRequest,
+  recoveryCounts,
   DuplicateRecordedUserError,
   getApiUsage,
   getMediaFile,
@@ -29,7 +31,7 @@ import {
   markSyncRunning,
   openDatabase,
   recordApiUsage,
-  setRecoveryItemState,
+  updateRecoveryItem,
   beginReconciliationRun,
   listReconciliationItems,
   reconciliationCounts,
@@ -135,10 +137,8 @@ describe.each(backends)('database on %s', (_name, makeBackend) => {
 
   it('migrates an empty database to every table, and opening again changes nothing', async () => {
     const names = rowsOf<{ table_name: string }>(await db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`));
-    // The schema as migrated, ahead of the workflows: recovery_requests and recovery_items have no
-    // workflow writing them yet (see the storage-layer-only test below).
     expect(names.map((r) => r.table_name)).toEqual([
-      'api_daily_quotas', 'api_pacing', 'api_usage', 'conversations', 'listed_calls', 'listed_meetings', 'media_files', 'meeting_people',
+      'api_daily_quotas', 'api_keys', 'api_pacing', 'api_usage', 'audit_log', 'conversations', 'listed_calls', 'listed_meetings', 'media_files', 'meeting_people',
       'phone_recordings', 'reconciliation_items', 'reconciliation_runs', 'recorded_users', 'recovery_items', 'recovery_requests', 'sync_states', 'tenants', 'user_listing_states',
     ]);
     await opened.close();
@@ -325,23 +325,31 @@ describe.each(backends)('database on %s', (_name, makeBackend) => {
     await expect(recordApiUsage(db, 'nobody', [{ day: '2024-03-09', family: 'phone', category: 'light', calls: 1, rateLimited: 0 }])).rejects.toBeInstanceOf(UnknownTenantError);
   });
 
-  // Storage layer only: no reconciliation or recovery workflow exists yet, nothing in src/ calls
-  // these functions; this proves the tables and queries, not that anything is reconciled or recovered.
-  it('storage layer only (no workflow yet): recovery requests with their meetings, reconciliation runs with a cursor', async () => {
-    const request = await createRecoveryRequest(db, 'acme', {
-      kind: 'meetings',
-      source: 'cloud_recordings',
+  it('recovery requests are filed once by their id, with their items, and read per tenant; reconciliation runs keep a cursor', async () => {
+    const id = '6f1c1e36-7d0e-4a8e-9a43-3d3c35f1a001';
+    const input = {
+      id,
+      kind: 'meetings' as const,
+      source: 'cloud_recordings' as const,
       requestedBy: 'csv:2024-03-10-missing.csv',
-      meetingRefs: ['85746065432', ' /ajXp112QmuoKj4854875== ', '85746065432', ''],
-    });
+      items: ['85746065432', '/ajXp112QmuoKj4854875==', '85746065432'].map((meetingRef) => ({ meetingRef })),
+    };
+    const { request, created } = await fileRecoveryRequest(db, 'acme', input);
+    expect(created).toBe(true);
     expect(request).toMatchObject({ status: 'queued', itemsTotal: 2 });
+    // Filed again (a retried activity, a CSV submitted twice): the same request, nothing added.
+    expect(await fileRecoveryRequest(db, 'acme', { ...input, items: [{ meetingRef: '98765432101' }] })).toMatchObject({ created: false, request: { itemsTotal: 2 } });
+    await expect(fileRecoveryRequest(db, 'globex', input)).rejects.toThrow(/another tenant/);
     const items = await listRecoveryItems(db, 'acme', request.id);
     expect(items.map((i) => [i.meetingRef, i.state])).toEqual([['/ajXp112QmuoKj4854875==', 'pending'], ['85746065432', 'pending']]);
-    await setRecoveryItemState(db, 'acme', items[1]!.id, { state: 'already_archived', meetingUuid: 'uuid-1' });
+    await updateRecoveryItem(db, 'acme', items[1]!.id, { state: 'already_archived', meetingUuid: 'uuid-1' });
     expect((await listRecoveryItems(db, 'acme', request.id, { state: 'already_archived' })).map((i) => i.meetingUuid)).toEqual(['uuid-1']);
+    expect((await recoveryCounts(db, 'acme', [request.id])).get(request.id)).toMatchObject({ total: 2, pending: 1, alreadyArchived: 1 });
     expect(await getRecoveryRequest(db, 'globex', request.id)).toBeUndefined();
     expect(await listRecoveryItems(db, 'globex', request.id)).toEqual([]);
-    expect(await setRecoveryItemState(db, 'globex', items[0]!.id, { state: 'failed' })).toBeUndefined();
+    expect(await updateRecoveryItem(db, 'globex', items[0]!.id, { state: 'failed' })).toBeUndefined();
+    expect(await cancelRecoveryRequest(db, 'acme', request.id)).toMatchObject({ status: 'cancelled' });
+    expect((await listRecoveryItems(db, 'acme', request.id, { state: 'cancelled' })).map((i) => i.meetingRef)).toEqual(['/ajXp112QmuoKj4854875==']);
 
     const day = { family: 'meetings' as const, day: '2024-03-09' };
     await beginReconciliationRun(db, 'acme', day);

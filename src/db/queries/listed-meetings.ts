@@ -1,4 +1,4 @@
-import { and, asc, eq, exists, gt, min, or, sql } from 'drizzle-orm';
+import { and, asc, between, eq, exists, gt, min, or, sql } from 'drizzle-orm';
 import type { MeetingRef, MeetingSource } from '../../ingest/types.js';
 import type { Database } from '../client.js';
 import { listedMeetings, mediaFiles } from '../schema/index.js';
@@ -95,4 +95,14 @@ export async function earliestOpenMeetingStart(db: Database, tenantId: string, s
     .from(listedMeetings)
     .where(and(eq(listedMeetings.tenantId, tenantId), eq(listedMeetings.source, source), pendingFileOf(db, { ready: false })));
   return row?.start ?? null;
+}
+
+/** The meetings of a source listed with a start in [from, to]: a recovery's time frame, as items. */
+export async function listedMeetingsBetween(db: Database, tenantId: string, source: MeetingSource, from: Date, to: Date): Promise<MeetingRef[]> {
+  const rows = await db
+    .select()
+    .from(listedMeetings)
+    .where(and(eq(listedMeetings.tenantId, tenantId), eq(listedMeetings.source, source), between(listedMeetings.startTime, from, to)))
+    .orderBy(asc(listedMeetings.startTime), asc(listedMeetings.uuid));
+  return rows.map(toRef);
 }

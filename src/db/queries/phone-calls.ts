@@ -1,4 +1,4 @@
-import { and, asc, eq, exists, gt, inArray, isNull, notExists, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, between, eq, exists, gt, inArray, isNull, notExists, or, sql, type SQL } from 'drizzle-orm';
 import type { CallParties } from '../../ingest/phone-cdr.js';
 import type { ListedCall } from '../../ingest/phone-recordings.js';
 import type { Database } from '../client.js';
@@ -176,4 +176,14 @@ export async function listCallTrashCandidates(db: Database, tenantId: string, op
   return calls
     .map(({ callId }) => ({ callId, files: files.map((f) => f.file).filter((f) => f.platformCallId === callId) }))
     .filter((c) => c.files.length > 0);
+}
+
+/** The calls listed with a start in [from, to]: a recovery's phone time frame, as items. */
+export async function listedCallIdsBetween(db: Database, tenantId: string, from: Date, to: Date): Promise<string[]> {
+  const rows = await db
+    .select({ callId: listedCalls.callId })
+    .from(listedCalls)
+    .where(and(eq(listedCalls.tenantId, tenantId), between(listedCalls.startTime, from, to)))
+    .orderBy(asc(listedCalls.startTime), asc(listedCalls.callId));
+  return rows.map((r) => r.callId);
 }

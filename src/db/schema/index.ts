@@ -8,3 +8,5 @@ export * from './meetings.js';
 export * from './rate-limits.js';
 export * from './meeting-people.js';
 export * from './phone-calls.js';
+export * from './recovery.js';
+export * from './api-access.js';

@@ -1,0 +1,193 @@
+import {
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createRecoveryActivities } from '../activities/recovery.js';
+import {
+  meetingsProblems,
+  retryFilesProblems,
+  timeframeProblems,
+  type CancelRecoveryRequest,
+  type RecoverMeetingsRequest,
+  type RecoverTimeframeRequest,
+  type RecoveryOrder,
+  type RetryFailedFilesRequest,
+} from '../recovery/requests.js';
+import type { RecoveryProgress, RecoveryWork } from '../recovery/types.js';
+import { ingestMeeting } from './ingest-meeting.js';
+import { ingestPhoneCall } from './ingest-phone-call.js';
+import { apiCallOptions, databaseOptions, listingOptions } from './retry-policies.js';
+import { ZoomCallId, ZoomMeetingUuid, ZoomSource, ZoomTenant } from './search-attributes.js';
+
+type RecoveryActivities = ReturnType<typeof createRecoveryActivities>;
+const { fileRecovery, cancelRecovery, nextRecoveryRequest, settleRecoveryItems, finishRecoveryRequest, recoveryProgress } = proxyActivities<RecoveryActivities>(databaseOptions);
+const { listRecoveryTimeframe } = proxyActivities<RecoveryActivities>(listingOptions);
+const { examineRecoveryItems } = proxyActivities<RecoveryActivities>({ ...apiCallOptions, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+
+export const recoverTimeframeSignal = defineSignal<[RecoverTimeframeRequest]>('recoverTimeframe');
+export const recoverMeetingsSignal = defineSignal<[RecoverMeetingsRequest]>('recoverMeetings');
+export const retryFailedFilesSignal = defineSignal<[RetryFailedFilesRequest]>('retryFailedFiles');
+export const cancelSignal = defineSignal<[CancelRecoveryRequest]>('cancel');
+export const progressQuery = defineQuery<RecoveryProgress & { waiting: number; refused: string[] }>('progress');
+
+export interface RecoveryInput {
+  tenantId: string;
+  /** Ingests run at once (default 4): a recovery never crowds out the schedule's own work. */
+  concurrency?: number;
+}
+
+/** Items examined per activity: each costs at most a light Zoom call or two. */
+const ITEMS_PER_PAGE = 25;
+/** Ingests per run before continue-as-new: each adds a handful of events to this history. */
+const INGESTS_PER_RUN = 200;
+/** Signals per run before continue-as-new, while idle: each adds a signal and an activity. */
+const SIGNALS_PER_RUN = 500;
+/** How often items handed to an ingest that was already running are looked at again, and for how long. */
+const SETTLE_POLL = '30 seconds';
+const SETTLE_POLLS = 240;
+/** Refused signals kept for the query (newest last). */
+const REFUSALS_SHOWN = 10;
+
+/**
+ * A tenant's recovery (`recovery:<tenant>`, started by signal-with-start): re-imports time frames,
+ * meetings listed by support and failed files. Requests queue in the database in arrival order;
+ * for each item it asks Zoom what exists, compares with what is stored and starts the ingest only
+ * for what is really missing, under the schedule's own workflow IDs (so nothing doubles), a few at
+ * a time. It waits for signals when idle and continues as new, carrying only its tenant, when its
+ * history grows.
+ */
+export async function recovery(input: RecoveryInput): Promise<void> {
+  const { tenantId } = input;
+  const concurrency = input.concurrency ?? 4;
+  const inbox: RecoveryOrder[] = [];
+  const cancels: string[] = [];
+  const refused: string[] = [];
+  let progress: RecoveryProgress = { tenantId, requests: [] };
+  let signals = 0;
+
+  // A bad request is refused here and named in `progress` (a signal cannot answer); the API and
+  // the CSV intake check the same rules first, so support hears of it at once.
+  const accept = (problems: string[], order: RecoveryOrder) => {
+    signals += 1;
+    if (problems.length > 0) {
+      refused.push(`${order.kind} from ${String(order.requestedBy)}: ${problems.join('; ')}`);
+      refused.splice(0, Math.max(0, refused.length - REFUSALS_SHOWN));
+      log.warn('recovery request refused', { kind: order.kind, problems });
+      return;
+    }
+    inbox.push(order);
+  };
+  // A default argument: a signal sent by hand with no argument is refused, not a failed workflow task.
+  setHandler(recoverTimeframeSignal, (r = {} as RecoverTimeframeRequest) => accept(timeframeProblems(r), { ...r, kind: 'timeframe', requestId: r.requestId ?? uuid4() }));
+  setHandler(recoverMeetingsSignal, (r = {} as RecoverMeetingsRequest) => accept(meetingsProblems(r), { ...r, kind: 'meetings', requestId: r.requestId ?? uuid4() }));
+  setHandler(retryFailedFilesSignal, (r = {} as RetryFailedFilesRequest) => accept(retryFilesProblems(r), { ...r, kind: 'files', requestId: r.requestId ?? uuid4() }));
+  setHandler(cancelSignal, (r) => {
+    signals += 1;
+    if (typeof r?.requestId === 'string') cancels.push(r.requestId);
+  });
+  setHandler(progressQuery, () => ({ ...progress, waiting: inbox.length, refused }));
+
+  /** Files what the signals brought: requests into the database queue, cancellations onto it. */
+  const fileInbox = async () => {
+    while (inbox.length > 0) await fileRecovery({ tenantId, order: inbox.shift()! });
+    while (cancels.length > 0) await cancelRecovery({ tenantId, requestId: cancels.shift()! });
+  };
+
+  let ingests = 0;
+  const inFlight = new Set<Promise<void>>();
+
+  /** Starts one ingest and settles its items when it ends; one already running is settled later. */
+  const runIngest = async (requestId: string, work: RecoveryWork) => {
+    try {
+      const child = work.kind === 'meeting'
+        ? await startChild(ingestMeeting, {
+          ...childOptions(work.workflowId),
+          args: [{ tenantId, source: work.source, meeting: work.meeting, trigger: 'recovery' }],
+          typedSearchAttributes: [{ key: ZoomTenant, value: tenantId }, { key: ZoomSource, value: work.source }, { key: ZoomMeetingUuid, value: work.meeting.uuid }],
+        })
+        : await startChild(ingestPhoneCall, {
+          ...childOptions(work.workflowId),
+          args: [{ tenantId, callId: work.callId, trigger: 'recovery' }],
+          typedSearchAttributes: [{ key: ZoomTenant, value: tenantId }, { key: ZoomSource, value: 'phone' }, { key: ZoomCallId, value: work.callId }],
+        });
+      await child.result().catch((err: Error) => log.warn('recovery ingest failed', { workflowId: work.workflowId, error: err.message }));
+    } catch (err) {
+      // The schedule, a webhook or another request is archiving it now: settled once that ends.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw err;
+    }
+    await settleRecoveryItems({ tenantId, requestId, itemIds: work.itemIds, final: true });
+  };
+
+  /** Works through one request; false when this run should continue as new first. */
+  const work = async (request: NonNullable<Awaited<ReturnType<typeof nextRecoveryRequest>>>): Promise<boolean> => {
+    const { requestId } = request;
+    if (request.kind === 'timeframe' && !request.listed) await listRecoveryTimeframe({ tenantId, requestId });
+    for (;;) {
+      await fileInbox();
+      const page = await examineRecoveryItems({ tenantId, requestId, limit: ITEMS_PER_PAGE });
+      for (const w of page.work) {
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        const run = runIngest(requestId, w).finally(() => inFlight.delete(run));
+        inFlight.add(run);
+        ingests += 1;
+      }
+      progress = await recoveryProgress({ tenantId });
+      if (page.cancelled || !page.more) break;
+      if (ingests >= INGESTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+        await Promise.all(inFlight);
+        return false;
+      }
+    }
+    await Promise.all(inFlight);
+    // Items whose meeting another workflow was archiving: wait for it, looking at the archive.
+    for (let poll = 0; ; poll++) {
+      const { inProgress } = await settleRecoveryItems({ tenantId, requestId });
+      if (inProgress === 0) break;
+      if (poll >= SETTLE_POLLS) {
+        await settleRecoveryItems({ tenantId, requestId, final: true });
+        break;
+      }
+      await sleep(SETTLE_POLL);
+    }
+    progress = await finishRecoveryRequest({ tenantId, requestId });
+    return true;
+  };
+
+  for (;;) {
+    await fileInbox();
+    const next = await nextRecoveryRequest({ tenantId });
+    const carryOn = next ? await work(next) : true;
+    if (!carryOn || signals >= SIGNALS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      // Nothing may be lost across the new run: every signal filed, every handler done.
+      await condition(allHandlersFinished);
+      await fileInbox();
+      return continueAsNew<typeof recovery>(input);
+    }
+    if (!next) {
+      progress = await recoveryProgress({ tenantId });
+      await condition(() => inbox.length > 0 || cancels.length > 0);
+    }
+  }
+}
+
+const childOptions = (workflowId: string) => ({
+  workflowId,
+  // A meeting archived before runs again (only what is missing is fetched); a running one is left be.
+  workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  // An ingest outlives a recovery that continues as new or is cancelled.
+  parentClosePolicy: ParentClosePolicy.ABANDON,
+});
