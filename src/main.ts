@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { parseApiTokens } from './api/auth.js';
+import { parseApiTokens } from './api/access.js';
 import { createApiServer } from './api/server.js';
 import { readEnv } from './config/env.js';
 import { loadTenantsFile, applyTenantsFile } from './config/tenants-file.js';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       console.log(`Temporal dev server at ${address} (${devServer.version})`);
     }
 
-    const deps = await openArchiverDeps(env);
+    const deps = await openArchiverDeps(env, address);
     closers.push(deps.close);
     console.log(`archive: ${env.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${resolve(dataDir, 'pglite')}`}, media in ${deps.activities.store.location}`);
 

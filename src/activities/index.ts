@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps.js';
 import { createArchiveFileActivities } from './archive-file.js';
+import { createCsvIntakeActivities } from './csv-intake.js';
 import { createSmallFilesActivities } from './archive-small-files.js';
 import { createDeleteAfterArchiveActivities } from './delete-after-archive.js';
 import { createMeetingActivities } from './meeting.js';
@@ -27,6 +28,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createCallReconciliationActivities(deps),
   ...createVoiceQualityActivities(deps),
   ...createRecoveryActivities(deps),
+  ...createCsvIntakeActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -3,6 +3,8 @@ import { listRecordedUsers } from '../db/queries/recorded-users.js';
 import { requireTenant, type Tenant } from '../db/queries/tenants.js';
 import { markSyncFailed, markSyncFinished, markSyncRunning } from '../db/queries/sync-state.js';
 import type { MeetingRef, MeetingSource, SyncSource } from '../ingest/types.js';
+import { signalRecovery } from '../recovery/submit.js';
+import { requestIdOf } from './csv-intake.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
 import { listArchivedMeetings, listCloudRecordings, RELIST_OVERLAP_MS, type ListMeetingsResult, type UserListingError } from './meeting-listing.js';
@@ -19,6 +21,32 @@ const DEFAULT_INITIAL_LOOKBACK_DAYS = 30;
  */
 export const DEFAULT_PHONE_RELIST_HOURS = 24;
 
+/** A sync is behind when its last finished run is this many poll intervals ago, by default. */
+export const DEFAULT_GAP_POLLS = 3;
+
+/** The time no sync covered: from where the last finished sync left off, to now. */
+export interface SyncGap {
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/**
+ * A gap worth a recovery: the source's last finished sync is more than `gapPolls` poll intervals
+ * ago (the worker, Temporal or Zoom was unreachable), or it finished but its watermark is gone.
+ * A first sync has no gap, and a tenant may turn automatic recovery off.
+ */
+export function gapToRecover(tenant: Tenant, state: { watermark: Date | null; lastSuccessAt: Date | null }, now: Date): SyncGap | null {
+  const last = state.lastSuccessAt;
+  if (!last || tenant.options.recovery?.automatic === false) return null;
+  const maxQuietMs = (tenant.options.recovery?.gapPolls ?? DEFAULT_GAP_POLLS) * tenant.pollIntervalSeconds * 1000;
+  const from = state.watermark ?? last;
+  if (!state.watermark) return { from: from.toISOString(), to: now.toISOString(), reason: 'the sync\'s watermark was lost' };
+  if (now.getTime() - last.getTime() <= maxQuietMs) return null;
+  const minutes = Math.round((now.getTime() - last.getTime()) / 60_000);
+  return { from: from.toISOString(), to: now.toISOString(), reason: `no sync finished for ${minutes} minutes` };
+}
+
 const phoneRelistMs = (tenant: Tenant) => (tenant.options.phoneRelistHours ?? DEFAULT_PHONE_RELIST_HOURS) * 3600_000;
 
 export const createSyncActivities = (deps: ActivityDeps) => {
@@ -26,15 +54,35 @@ export const createSyncActivities = (deps: ActivityDeps) => {
   const lookbackStart = (end = new Date()) => new Date(end.getTime() - (deps.initialLookbackDays ?? DEFAULT_INITIAL_LOOKBACK_DAYS) * 24 * 3600 * 1000);
 
   return {
-    /** Marks the sync running and says where its listing starts (the watermark, less the source's overlap). */
-    async beginSync({ tenantId, source }: { tenantId: string; source: SyncSource }): Promise<{ from: string }> {
+    /**
+     * Marks the sync running and says where its listing starts (the watermark, less the source's
+     * overlap), and the gap to recover when the last finished sync is too long ago or its
+     * watermark was lost (see gapToRecover).
+     */
+    async beginSync({ tenantId, source }: { tenantId: string; source: SyncSource }): Promise<{ from: string; gap?: SyncGap }> {
       return mappingFailures(async () => {
         const tenant = await requireTenant(deps.db, tenantId);
-        const state = await markSyncRunning(deps.db, tenantId, source);
+        const now = new Date();
+        const state = await markSyncRunning(deps.db, tenantId, source, now);
         const overlapMs = source === 'phone' ? phoneRelistMs(tenant) : RELIST_OVERLAP_MS;
         const from = state.watermark ? new Date(state.watermark.getTime() - overlapMs) : lookbackStart();
-        return { from: from.toISOString() };
+        const gap = gapToRecover(tenant, state, now);
+        return { from: from.toISOString(), ...(gap ? { gap } : {}) };
       });
+    },
+
+    /**
+     * Files a recovery of a sync's gap with the tenant's recovery workflow (`requestedBy: system`).
+     * Its id is derived from the gap, so a retried activity files it once.
+     */
+    async fileGapRecovery(input: { tenantId: string; source: SyncSource; gap: SyncGap }): Promise<{ requestId: string | null; why?: string }> {
+      if (!deps.temporal) return { requestId: null, why: 'this worker has no Temporal client to file recoveries with' };
+      const requestId = requestIdOf(input.tenantId, `gap:${input.source}:${input.gap.from}`, Buffer.from(input.gap.to));
+      await signalRecovery(deps.temporal, input.tenantId, {
+        name: 'recoverTimeframe',
+        request: { requestId, source: input.source, from: input.gap.from, to: input.gap.to, requestedBy: 'system', reason: input.gap.reason },
+      });
+      return { requestId };
     },
 
     /**

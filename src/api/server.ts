@@ -1,88 +1,119 @@
 import { fileURLToPath } from 'node:url';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { readEnv } from '../config/env.js';
 import { databaseOptionsFromEnv, openDatabase, type Database } from '../db/client.js';
-import { archiveSummary } from '../db/queries/archive-summary.js';
-import { listSyncStates } from '../db/queries/sync-state.js';
-import { getTenant, listTenants } from '../db/queries/tenants.js';
-import { listUserListingStates } from '../db/queries/user-listing-states.js';
+import { MAX_CSV_BYTES } from '../recovery/meeting-csv.js';
 import { loadSecretBox, type SecretBox } from '../security/secrets.js';
-import { parseApiTokens, requireBearerToken } from './auth.js';
 import { connectClient } from '../temporal/connect.js';
 import { prepareNamespace } from '../temporal/prepare-namespace.js';
+import { bearerOf, installAccessControl, parseApiTokens } from './access.js';
 import { registerConversationRoutes } from './conversations-routes.js';
+import { HttpError, installErrorHandlers } from './errors.js';
 import { registerFileRoutes } from './files-routes.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { meetingsBody, registerRecoveryRoutes } from './recovery-routes.js';
+import { registerReconciliationRoutes } from './reconciliation-routes.js';
+import { registerScheduleRoutes } from './schedule-routes.js';
+import { registerStatusRoutes } from './status-routes.js';
 import { registerWebhookRoutes } from './webhooks.js';
 
 export interface ApiServerOptions {
   db: Database;
   secrets: SecretBox;
   temporal: { client: Client; taskQueue: string };
-  /** Bearer tokens accepted on the support routes (`/api/...`), e.g. parseApiTokens(API_TOKENS). */
+  /** Operator tokens for every tenant from the environment (API_TOKENS), besides the keys in the database. */
   apiTokens: readonly string[];
+  /** Requests per minute per key (default 600). */
+  rateLimitPerMinute?: number;
   /** The clock for webhook timestamps (tests). */
   now?: () => Date;
   /** Fastify's logger; when on, credentials and signatures are redacted. Off by default. */
   logger?: boolean | Exclude<FastifyServerOptions['logger'], undefined>;
 }
 
-// Never in logs: the support API's bearer token, Zoom's signature, an app's custom auth header.
+// Never in logs: the support API's keys, Zoom's signature, an app's custom auth header.
 const REDACT = ['req.headers.authorization', 'req.headers["x-zm-signature"]', 'req.headers.cookie'];
 
+/** JSON bodies: a meetings list of 10,000 UUIDs is about 300 KB; a CSV has its own limit. */
+const BODY_LIMIT = MAX_CSV_BYTES;
+
 /**
- * The HTTP API: Zoom's webhooks (`POST /webhooks/zoom/:tenant`, signature-verified), and the
- * support routes under `/api` (bearer token). Later issues add recovery and status routes there.
+ * The HTTP API: Zoom's webhooks (`POST /webhooks/zoom/:tenant`, signature-verified); the support
+ * API under `/api` (API keys with roles, rate-limited per key, mutations audit-logged), described
+ * by the OpenAPI 3.1 document at `/openapi.json` and its Swagger UI at `/docs`; `/healthz` and
+ * `/readyz`. Every route speaks to Temporal by signals, queries, schedule handles or starts.
  */
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
   const logger = options.logger === true ? { redact: REDACT } : options.logger && typeof options.logger === 'object' ? { ...options.logger, redact: REDACT } : false;
-  const app = Fastify({ logger });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  const app = Fastify({ logger, bodyLimit: BODY_LIMIT });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app);
+  const deps = { db: options.db, temporal: options.temporal };
 
+  void app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Zoom recording archiver: support API',
+        version: '1.0.0',
+        description: 'Recovery, status, schedules, reconciliation and CDR search. Every /api route needs `Authorization: Bearer <API key>`; viewer keys read, operator keys also act. Errors are `{ error, details? }`.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (za_<id>_<secret>) made with `npm run keys -- create`' } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (document) => withCsvBody(jsonSchemaTransformObject(document)),
+  });
+  void app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerHealthRoutes(app, deps);
   registerWebhookRoutes(app, { db: options.db, secrets: options.secrets, temporal: options.temporal, now: options.now ?? (() => new Date()) });
 
-  void app.register(
-    async (api) => {
-      api.addHook('onRequest', requireBearerToken(options.apiTokens));
-      api.get('/tenants', async () => ({
-        tenants: (await listTenants(options.db)).map((t) => ({
-          id: t.id,
-          name: t.name,
-          plan: t.plan,
-          sources: { archiving: t.archivingEnabled, cloudRecordings: t.cloudRecordingsEnabled, phone: t.phoneEnabled },
-          pollIntervalSeconds: t.pollIntervalSeconds,
-        })),
-      }));
-      // What support needs to answer "is tenant X archiving?": each source's last sync and the archive's size.
-      api.get<{ Params: { tenant: string } }>('/tenants/:tenant/status', async (request, reply) => {
-        const tenant = await getTenant(options.db, request.params.tenant);
-        if (!tenant) return reply.code(404).send({ error: `unknown tenant '${request.params.tenant}'` });
-        const syncs = await listSyncStates(options.db, tenant.id);
-        const users = await listUserListingStates(options.db, tenant.id, 'cloud_recordings');
-        return {
-          tenant: tenant.id,
-          syncs: syncs.map((s) => ({
-            source: s.source,
-            status: s.status,
-            authorizationStatus: s.authorizationStatus,
-            lastAttemptAt: s.lastAttemptAt,
-            lastSuccessAt: s.lastSuccessAt,
-            watermark: s.watermark,
-            lastError: s.lastError,
-          })),
-          // Users Zoom answered with an error (deleted, not in the account): their windows stay open until fixed.
-          usersNotListed: users.filter((u) => u.lastError).map((u) => ({
-            zoomUserId: u.zoomUserId, error: u.lastError, since: u.lastErrorAt, listedUntil: u.listedUntil,
-          })),
-          archive: await archiveSummary(options.db, tenant.id),
-        };
-      });
-      registerFileRoutes(api, { db: options.db, temporal: options.temporal });
-      registerConversationRoutes(api, { db: options.db });
-    },
-    { prefix: '/api' },
-  );
+  void app.register(async (api) => {
+    // Per key (by the token's id part, never its secret), else per address: one client cannot starve the rest.
+    await api.register(fastifyRateLimit, {
+      max: options.rateLimitPerMinute ?? 600,
+      timeWindow: '1 minute',
+      keyGenerator: (request) => {
+        const token = bearerOf(request);
+        return token ? `key:${token.split('_').slice(0, 2).join('_').slice(0, 40)}` : `ip:${request.ip}`;
+      },
+      errorResponseBuilder: (_request, context) => new HttpError(429, `too many requests: at most ${context.max} a minute per key; retry in ${Math.ceil(context.ttl / 1000)} s`),
+    });
+    installAccessControl(api, { db: options.db, staticTokens: options.apiTokens });
+    registerStatusRoutes(api, deps);
+    registerFileRoutes(api, deps);
+    registerConversationRoutes(api, deps);
+    registerRecoveryRoutes(api, deps);
+    registerScheduleRoutes(api, deps);
+    registerReconciliationRoutes(api, deps);
+  }, { prefix: '/api' });
   return app;
+}
+
+type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject>;
+
+/** The meetings route takes JSON or a CSV: its body is described here (Fastify's schema holds one content type). */
+function withCsvBody(document: OpenApiDocument): OpenApiDocument {
+  const paths = document.paths as Record<string, Record<string, Record<string, unknown>>> | undefined;
+  const post = paths?.['/api/tenants/{tenant}/recovery/meetings']?.post;
+  if (post) {
+    post.requestBody = {
+      required: true,
+      content: {
+        'application/json': { schema: z.toJSONSchema(meetingsBody, { io: 'input' }) },
+        'text/csv': { schema: { type: 'string', description: 'One meeting ID or UUID per line; optional header' } },
+      },
+    };
+  }
+  return document;
 }
 
 // Run as a process of its own (docker-compose, API replicas): `npm run api`. Like a worker, it
@@ -94,15 +125,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const secrets = loadSecretBox({ ...(env.ARCHIVER_SECRET_KEY ? { secretKey: env.ARCHIVER_SECRET_KEY } : {}), dataDir: env.DATA_DIR });
   const { client, connection } = await connectClient(env);
   await prepareNamespace({ connection, client, db, taskQueue: env.TEMPORAL_TASK_QUEUE, log: (line) => console.log(`api: ${line}`) });
-  const apiTokens = parseApiTokens(process.env.API_TOKENS);
   const app = createApiServer({
     db,
     secrets,
     temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
-    apiTokens,
+    apiTokens: parseApiTokens(process.env.API_TOKENS),
+    ...(process.env.API_RATE_LIMIT_PER_MINUTE ? { rateLimitPerMinute: Number(process.env.API_RATE_LIMIT_PER_MINUTE) } : {}),
     logger: true,
   });
-  if (apiTokens.length === 0) app.log.warn('API_TOKENS is empty: every support route answers 401');
   const stop = async () => {
     await app.close();
     await connection.close();

@@ -19,6 +19,11 @@ const envSchema = z.object({
   // Create the bucket at start when it is missing (a fresh MinIO in docker-compose); off: a missing bucket fails the start.
   S3_CREATE_BUCKET: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 
+  // Support's CSV drop folder, <root>/<tenant>/csv/: a prefix of S3_BUCKET when media go to S3,
+  // else a local folder (default DATA_DIR/recovery).
+  RECOVERY_CSV_DIR: z.string().optional(),
+  RECOVERY_CSV_PREFIX: z.string().default('recovery/'),
+
   // Temporal; when TEMPORAL_ADDRESS is absent `npm start` runs the local dev server.
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),

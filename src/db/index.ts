@@ -9,3 +9,4 @@ export * from './queries/sync-state.js';
 export * from './queries/api-usage.js';
 export * from './queries/reconciliation.js';
 export * from './queries/recovery.js';
+export * from './queries/api-access.js';

@@ -3,12 +3,13 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import type { Database } from '../db/client.js';
 import { listTenants, type Tenant } from '../db/queries/tenants.js';
 import type { PhoneSyncInput, SyncSource, TenantSyncInput } from '../ingest/types.js';
-import { reconcileScheduleId, syncScheduleId, syncWorkflowId } from '../workflows/ids.js';
+import { csvIntakeScheduleId, reconcileScheduleId, syncScheduleId, syncWorkflowId } from '../workflows/ids.js';
+import type { CsvIntakeInput } from '../workflows/csv-intake.js';
 import type { ReconcileDaysInput } from '../workflows/reconcile-days.js';
 import { ZoomSource, ZoomTenant } from '../workflows/search-attributes.js';
 
-// One Temporal Schedule per tenant and source, and one for the tenant's daily reconciliation, made
-// from the tenant's row in the database. Ops own
+// One Temporal Schedule per tenant and source, one for the tenant's daily reconciliation and one
+// for its CSV drop folder, made from the tenant's row in the database. Ops own
 // them afterwards: pause, trigger now and backfill in the Web UI or `temporal schedule ...`.
 // syncSchedules brings every schedule in line with the database: it creates what is missing,
 // updates a changed interval (a paused schedule stays paused) and deletes the schedules of
@@ -38,10 +39,10 @@ const noChanges = (): ScheduleChanges => ({ created: [], updated: [], deleted: [
 const enabledSources = (tenant: Tenant): SyncSource[] =>
   SOURCES.filter((s) => ({ archiving: tenant.archivingEnabled, cloud_recordings: tenant.cloudRecordingsEnabled, phone: tenant.phoneEnabled })[s]);
 
-/** The tenant of `sync:<tenant>:<source>` or `reconcile:<tenant>`, for schedules this module made. */
+/** The tenant of `sync:<tenant>:<source>`, `reconcile:<tenant>` or `csv:<tenant>`, for schedules this module made. */
 function tenantOfScheduleId(scheduleId: string): string | undefined {
   const [kind, tenantId, source, ...rest] = scheduleId.split(':');
-  if (kind === 'reconcile' && tenantId && source === undefined) return tenantId;
+  if ((kind === 'reconcile' || kind === 'csv') && tenantId && source === undefined) return tenantId;
   if (kind !== 'sync' || !tenantId || rest.length > 0 || !SOURCES.includes(source as SyncSource)) return undefined;
   return tenantId;
 }
@@ -69,10 +70,33 @@ function reconcileScheduleOf(tenant: Tenant, settings: ScheduleSettings): BuiltS
   }, [{ key: ZoomTenant, value: tenant.id }]);
 }
 
+/** What ops call a tenant's schedules (the API's `/schedules/{schedule}`): its sources, `reconcile` and `csv`. */
+export const TENANT_SCHEDULES = ['archiving', 'cloud_recordings', 'phone', 'reconcile', 'csv'] as const;
+export type TenantScheduleName = (typeof TENANT_SCHEDULES)[number];
+
+export const tenantScheduleId = (tenantId: string, name: TenantScheduleName): string =>
+  name === 'reconcile' ? reconcileScheduleId(tenantId) : name === 'csv' ? csvIntakeScheduleId(tenantId) : syncScheduleId(tenantId, name);
+
+/** How often a tenant's CSV drop folder is read, by default. */
+export const DEFAULT_CSV_POLL_SECONDS = 60;
+
+/** The CSV drop folder's reader (src/workflows/csv-intake.ts): support's files of meetings to recover. */
+function csvIntakeScheduleOf(tenant: Tenant, settings: ScheduleSettings): BuiltSchedule {
+  const input: CsvIntakeInput = { tenantId: tenant.id };
+  return withFingerprint({
+    spec: { intervals: [{ every: `${tenant.options.recovery?.csvPollSeconds ?? DEFAULT_CSV_POLL_SECONDS}s` }] },
+    // A missed look is not worth catching up: the next one reads the same folder.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    action: { type: 'startWorkflow' as const, workflowType: 'csvIntake', workflowId: csvIntakeScheduleId(tenant.id), taskQueue: settings.taskQueue, args: [input] },
+  }, [{ key: ZoomTenant, value: tenant.id }]);
+}
+
 /** Every schedule a tenant may have, with what it should be (null: it should not exist). */
 function tenantSchedules(tenant: Tenant, settings: ScheduleSettings): { scheduleId: string; memo: Record<string, string>; schedule: BuiltSchedule | null }[] {
   const sources = enabledSources(tenant);
   const reconciles = sources.length > 0 && tenant.options.reconciliation?.enabled !== false;
+  // CSV files list meetings: a tenant that imports no meeting source has no use for them.
+  const readsCsv = sources.some((s) => s !== 'phone') && tenant.options.recovery?.csvIntake !== false;
   return [
     ...SOURCES.map((source) => ({
       scheduleId: syncScheduleId(tenant.id, source),
@@ -80,6 +104,7 @@ function tenantSchedules(tenant: Tenant, settings: ScheduleSettings): { schedule
       schedule: sources.includes(source) ? scheduleOf(tenant, source, settings) : null,
     })),
     { scheduleId: reconcileScheduleId(tenant.id), memo: { tenant: tenant.id }, schedule: reconciles ? reconcileScheduleOf(tenant, settings) : null },
+    { scheduleId: csvIntakeScheduleId(tenant.id), memo: { tenant: tenant.id }, schedule: readsCsv ? csvIntakeScheduleOf(tenant, settings) : null },
   ];
 }
 

@@ -6,3 +6,4 @@ export { ingestPhoneCall } from './ingest-phone-call.js';
 export { reconcile } from './reconcile.js';
 export { reconcileDays } from './reconcile-days.js';
 export { recovery } from './recovery.js';
+export { csvIntake } from './csv-intake.js';

@@ -27,7 +27,7 @@ type SyncActivities = ReturnType<typeof createSyncActivities>;
 const { listPhoneCalls } = proxyActivities<PhoneSyncActivities>(listingOptions);
 const { trashArchivedCalls } = proxyActivities<ReturnType<typeof createDeleteAfterArchiveActivities>>(listingOptions);
 const { nextCallsToArchive } = proxyActivities<PhoneSyncActivities>(databaseOptions);
-const { beginSync, saveSyncProgress, endSync, failSync } = proxyActivities<SyncActivities>(databaseOptions);
+const { beginSync, fileGapRecovery, saveSyncProgress, endSync, failSync } = proxyActivities<SyncActivities>(databaseOptions);
 
 const SOURCE = 'phone' as const;
 const DEFAULT_CONCURRENCY = 8;
@@ -51,7 +51,10 @@ export async function phoneSync(input: PhoneSyncInput): Promise<PhoneSyncTotals>
   try {
     let { listedUntil, cursor } = input;
     if (!listedUntil) {
-      const { from } = await beginSync({ tenantId, source: SOURCE });
+      const { from, gap } = await beginSync({ tenantId, source: SOURCE });
+      // Nothing ran for a while (or the watermark was lost): the gap is also filed as a recovery,
+      // which re-checks it meeting by meeting. Runs started before never see a gap.
+      if (gap) await fileGapRecovery({ tenantId, source: SOURCE, gap });
       listedUntil = new Date().toISOString();
       await listPhoneCalls({ tenantId, from, to: listedUntil });
       cursor = undefined;

@@ -56,8 +56,8 @@ const INGESTS_PER_RUN = 200;
 /** Signals per run before continue-as-new, while idle: each adds a signal and an activity. */
 const SIGNALS_PER_RUN = 500;
 /** How often items handed to an ingest that was already running are looked at again, and for how long. */
-const SETTLE_POLL = '30 seconds';
-const SETTLE_POLLS = 240;
+const SETTLE_POLL = '10 seconds';
+const SETTLE_POLLS = 720;
 /** Refused signals kept for the query (newest last). */
 const REFUSALS_SHOWN = 10;
 

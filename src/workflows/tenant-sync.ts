@@ -25,7 +25,7 @@ import { ZoomMeetingUuid, ZoomSource, ZoomTenant } from './search-attributes.js'
 type SyncActivities = ReturnType<typeof createSyncActivities>;
 const { listMeetings } = proxyActivities<SyncActivities>(listingOptions);
 const { trashArchivedMeetings } = proxyActivities<ReturnType<typeof createDeleteAfterArchiveActivities>>(listingOptions);
-const { beginSync, nextMeetingsToArchive, saveSyncProgress, endSync, failSync } = proxyActivities<SyncActivities>(databaseOptions);
+const { beginSync, fileGapRecovery, nextMeetingsToArchive, saveSyncProgress, endSync, failSync } = proxyActivities<SyncActivities>(databaseOptions);
 
 const DEFAULT_CONCURRENCY = 8;
 const DEFAULT_CHILD_WAIT_SECONDS = 10;
@@ -54,7 +54,10 @@ export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTota
     let { listedUntil, cursor, usersNotListed = 0, userErrors = [] } = input;
     // A run continued from a pre-patch one carries its listing in `pending`: list again into the database.
     if (!listedUntil || input.pending) {
-      const { from } = await beginSync({ tenantId, source });
+      const { from, gap } = await beginSync({ tenantId, source });
+      // Nothing ran for a while (or the watermark was lost): the gap is also filed as a recovery,
+      // which re-checks it meeting by meeting. Runs started before never see a gap.
+      if (gap) await fileGapRecovery({ tenantId, source, gap });
       listedUntil = new Date().toISOString();
       ({ usersNotListed, userErrors } = await listMeetings({ tenantId, source, from, to: listedUntil }));
       cursor = undefined;

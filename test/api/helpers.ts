@@ -19,7 +19,7 @@ export interface TestApi {
 /** The API on a real PostgreSQL database and the real Temporal dev server, listening on loopback. */
 export async function startTestApi(
   label: string,
-  options: Partial<Pick<ApiServerOptions, 'apiTokens' | 'now'>> & { beforeListen?: (app: FastifyInstance) => void } = {},
+  options: Partial<Pick<ApiServerOptions, 'apiTokens' | 'now' | 'rateLimitPerMinute'>> & { beforeListen?: (app: FastifyInstance) => void } = {},
 ): Promise<TestApi> {
   const testDb: TestDatabase = await createTestDatabase();
   const database = await openDatabase({ url: testDb.url });
@@ -31,6 +31,7 @@ export async function startTestApi(
     temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
     apiTokens: options.apiTokens ?? [],
     ...(options.now ? { now: options.now } : {}),
+    ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
   });
   options.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -5,10 +5,10 @@ import { createApiServer } from '../../src/api/server.js';
 import { getSyncState } from '../../src/db/queries/sync-state.js';
 import { listUserListingStates } from '../../src/db/queries/user-listing-states.js';
 import { startSimulator, type GroundTruthFile, type RunningSimulator } from '../../src/simulator/index.js';
-import { meetingWorkflowId } from '../../src/workflows/ids.js';
+import { meetingWorkflowId, recoveryWorkflowId } from '../../src/workflows/ids.js';
 import {
   cdrsOf, expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, runSync, startE2eWorld,
-  type E2eTenant, type E2eWorld,
+  waitForRecoveryRequest, type E2eTenant, type E2eWorld,
 } from './helpers.js';
 import { s3ObjectSha256 } from '../harness/stored-bytes.js';
 
@@ -151,9 +151,12 @@ describe('files that can never be archived', () => {
     // Once Zoom serves the file again, a retry on demand archives it.
     const html = broken[0]!;
     await sim.control.setFileFault(tenant.zoom.accountId, html.file.id, null);
-    const retry = await support<{ status: string; workflowId: string }>(`/tenants/${tenant.tenantId}/files/${encodeURIComponent(html.file.id)}/retry`, { method: 'POST' });
-    expect(retry).toMatchObject({ status: 202, body: { status: 'started' } });
-    await world.temporal.client.workflow.getHandle(retry.body.workflowId).result();
+    const retry = await support<{ status: string; requestId: string; workflowId: string }>(`/tenants/${tenant.tenantId}/files/${encodeURIComponent(html.file.id)}/retry`, { method: 'POST' });
+    expect(retry).toMatchObject({ status: 202, body: { status: 'queued', workflowId: recoveryWorkflowId(tenant.tenantId) } });
+    // The retry goes through the tenant's recovery: one item, the file, archived.
+    expect(await waitForRecoveryRequest(world, tenant.tenantId, retry.body.requestId)).toMatchObject({ status: 'finished', kind: 'files' });
+    const item = await support<{ archived: number; items: { zoomFileId: string; state: string }[] }>(`/tenants/${tenant.tenantId}/recovery/requests/${retry.body.requestId}`);
+    expect(item.body).toMatchObject({ archived: 1, items: [{ zoomFileId: html.file.id, state: 'archived' }] });
     const stillBroken = new Set(broken.slice(1).map((b) => b.file.id));
     await expectStoredExactly(world, tenant.tenantId, filesOf(before).filter((f) => !stillBroken.has(f.file.id)));
     expect((await support(`/tenants/${tenant.tenantId}/files/${encodeURIComponent(html.file.id)}/retry`, { method: 'POST' })).status).toBe(409);

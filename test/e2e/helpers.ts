@@ -6,12 +6,14 @@ import { createZoomClients, type ZoomClients } from '../../src/activities/zoom-c
 import { openDatabase, type OpenDatabase } from '../../src/db/client.js';
 import { listConversations, type Conversation } from '../../src/db/queries/conversations.js';
 import { listMediaFiles, type MediaFile } from '../../src/db/queries/media-files.js';
+import { getRecoveryRequest, recoveryCounts, type RecoveryRequest } from '../../src/db/queries/recovery.js';
 import { upsertRecordedUser, type RecordedUserInput } from '../../src/db/queries/recorded-users.js';
 import { upsertTenant, type TenantInput } from '../../src/db/queries/tenants.js';
 import { simulatedTenantInput } from '../../src/demo/demo-tenant.js';
 import type { PhoneSyncInput, PhoneSyncTotals, TenantSyncInput, TenantSyncTotals } from '../../src/ingest/types.js';
 import { createSecretBox, type SecretBox } from '../../src/security/secrets.js';
 import type { GroundTruth, GroundTruthFile, GroundTruthMeeting, RunningSimulator, SimTenantCredentials } from '../../src/simulator/index.js';
+import { S3DropFolder } from '../../src/recovery/drop-folder.js';
 import { S3MediaStore } from '../../src/storage/s3-media-store.js';
 import { syncWorkflowId } from '../../src/workflows/ids.js';
 import { connectTestTemporal, createTestBucket, createTestDatabase, uniqueSuffix, type TestBucket, type TestDatabase, type TestTemporal } from '../harness/index.js';
@@ -32,6 +34,7 @@ export interface E2eWorld {
   bucket: TestBucket;
   temporal: TestTemporal;
   zoom: ZoomClients;
+  dropFolder: S3DropFolder;
   close(): Promise<void>;
 }
 
@@ -45,11 +48,16 @@ export async function startE2eWorld(label: string): Promise<E2eWorld> {
   const temporal = await connectTestTemporal(label);
   const zoom = createZoomClients(database.db, secrets);
   // A lookback under a month keeps each user's first listing to one cloud-recordings window.
-  const activities = createActivities({ db: database.db, store, zoom, location: E2E_LOCATION, initialLookbackDays: 20 });
+  // Support's CSV drop folder beside the media, as in production with S3.
+  const dropFolder = new S3DropFolder({ client: bucket.client, bucket: bucket.bucket, prefix: 'recovery/' });
+  const activities = createActivities({
+    db: database.db, store, zoom, location: E2E_LOCATION, initialLookbackDays: 20,
+    dropFolder, temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
+  });
   const worker: Worker = await temporal.createWorker({ activities });
   const running = worker.run();
   return {
-    database, secrets, store, bucket, temporal, zoom,
+    database, secrets, store, bucket, temporal, zoom, dropFolder,
     close: async () => {
       worker.shutdown();
       await running;
@@ -221,3 +229,17 @@ export async function bucketKeys(world: E2eWorld, tenantId: string): Promise<str
 export const mediaFilesOf = (world: E2eWorld, tenantId: string): Promise<MediaFile[]> => listMediaFiles(world.database.db, tenantId);
 
 export const cdrsOf = (world: E2eWorld, tenantId: string): Promise<Conversation[]> => listConversations(world.database.db, tenantId);
+
+/** Polls until a recovery request is done (finished, failed or cancelled), or fails naming its counts. */
+export async function waitForRecoveryRequest(world: E2eWorld, tenantId: string, requestId: string, timeoutMs = 120_000): Promise<RecoveryRequest> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const request = await getRecoveryRequest(world.database.db, tenantId, requestId);
+    if (request && ['finished', 'failed', 'cancelled'].includes(request.status)) return request;
+    if (Date.now() > deadline) {
+      const counts = (await recoveryCounts(world.database.db, tenantId, [requestId])).get(requestId);
+      throw new Error(`recovery request ${requestId} not done after ${timeoutMs} ms: ${request?.status ?? 'not filed'} ${JSON.stringify(counts)}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -10,7 +10,7 @@ import { getSyncState } from '../../src/db/queries/sync-state.js';
 import { startDevServer, type RunningDevServer } from '../../src/local/temporal-dev-server.js';
 import { freePort } from '../../src/local/s3-server.js';
 import { startSimulator, type GroundTruthFile, type RunningSimulator, type SimTenantCredentials } from '../../src/simulator/index.js';
-import { meetingWorkflowId, reconcileScheduleId, syncScheduleId } from '../../src/workflows/ids.js';
+import { csvIntakeScheduleId, meetingWorkflowId, reconcileScheduleId, syncScheduleId } from '../../src/workflows/ids.js';
 import { allSearchAttributes } from '../../src/workflows/search-attributes.js';
 import { createTestDatabase, testS3Client, testS3Endpoint, uniqueSuffix, type TestDatabase } from '../harness/index.js';
 import { runArchiverCommand, startArchiverProcess, type ArchiverProcess } from '../harness/processes.js';
@@ -174,10 +174,10 @@ describe('production topology: separate worker, API and CLI processes on an unpr
     const applied = await runArchiverCommand('tenants apply', 'src/cli/tenants.ts', ['apply', tenantsFile], env);
     expect(applied).toContain('tenants: 1 created');
     expect(applied).toContain(`${TENANT}: all 2 recorded user(s) are users of the Zoom account`);
-    expect(applied).toContain(`created: ${syncScheduleId(TENANT, 'cloud_recordings')}, ${reconcileScheduleId(TENANT)}`);
+    expect(applied).toContain(`created: ${syncScheduleId(TENANT, 'cloud_recordings')}, ${reconcileScheduleId(TENANT)}, ${csvIntakeScheduleId(TENANT)}`);
     // Ops can bring the schedules in line on demand; nothing is left to change.
     const synced = await runArchiverCommand('schedules sync', 'src/cli/schedules.ts', ['sync'], env);
-    expect(synced).toContain('schedules: unchanged: 2');
+    expect(synced).toContain('schedules: unchanged: 3');
     const schedule = await client.schedule.getHandle(syncScheduleId(TENANT, 'cloud_recordings')).describe();
     expect(schedule.spec.intervals?.[0]?.every).toBe(POLL_SECONDS * 1000);
 

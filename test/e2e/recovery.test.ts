@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRecoveryRequest, listRecoveryItems, recoveryCounts } from '../../src/db/queries/recovery.js';
+import { listRecoveryItems, recoveryCounts } from '../../src/db/queries/recovery.js';
 import { signalRecovery } from '../../src/recovery/submit.js';
 import { startSimulator, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
 import { recoveryWorkflowId } from '../../src/workflows/ids.js';
 import {
-  expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, runSync, startE2eWorld,
+  expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, runSync, startE2eWorld, waitForRecoveryRequest,
   type E2eTenant, type E2eWorld,
 } from './helpers.js';
 
@@ -31,20 +31,6 @@ afterAll(async () => {
 });
 
 const truthOf = (tenant: E2eTenant) => sim.control.groundTruth(tenant.zoom.accountId);
-
-/** Polls until the request is done (finished, failed or cancelled), or fails naming its counts. */
-async function waitForRequest(tenantId: string, requestId: string, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const request = await getRecoveryRequest(world.database.db, tenantId, requestId);
-    if (request && ['finished', 'failed', 'cancelled'].includes(request.status)) return request;
-    if (Date.now() > deadline) {
-      const counts = (await recoveryCounts(world.database.db, tenantId, [requestId])).get(requestId);
-      throw new Error(`recovery request ${requestId} not done after ${timeoutMs} ms: ${request?.status ?? 'not filed'} ${JSON.stringify(counts)}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 /** Adds a recorded meeting hosted by `hostId`, held `hoursAgo` hours before the simulator's now. */
 async function addMeeting(tenant: E2eTenant, hostId: string, hoursAgo: number): Promise<GroundTruthMeeting> {
@@ -80,7 +66,7 @@ describe('recovery of a time frame', () => {
       name: 'recoverTimeframe',
       request: { requestId, source: 'cloud_recordings', from: new Date(NOW.getTime() - 31 * HOUR).toISOString(), to: NOW.toISOString(), requestedBy: 'e2e' },
     });
-    const request = await waitForRequest(tenant.tenantId, requestId);
+    const request = await waitForRecoveryRequest(world, tenant.tenantId, requestId);
     expect(request.status).toBe('finished');
 
     const counts = (await recoveryCounts(world.database.db, tenant.tenantId, [requestId])).get(requestId)!;

@@ -75,8 +75,8 @@ describe('schedules follow the database', () => {
   const tenant = (id: string, overrides: Partial<TenantInput> = {}): TenantInput => ({
     id, name: id, zoomAccountId: 'acc', zoomClientId: 'cid', zoomClientSecret: 'secret',
     archivingEnabled: true, cloudRecordingsEnabled: false, pollIntervalSeconds: 300,
-    // The daily reconciliation's schedule has its own test below.
-    options: { deleteAfterArchive: false, reconciliation: { enabled: false } }, ...overrides,
+    // The daily reconciliation's and the CSV drop folder's schedules have their own tests below.
+    options: { deleteAfterArchive: false, reconciliation: { enabled: false }, recovery: { csvIntake: false } }, ...overrides,
   });
   const sorted = (c: ScheduleChanges) => ({ created: c.created.sort(), updated: c.updated.sort(), deleted: c.deleted.sort(), unchanged: c.unchanged.sort() });
   const ids = { acmeArchiving: 'sync:acme:archiving', acmeCloud: 'sync:acme:cloud_recordings', betaArchiving: 'sync:beta:archiving' };
@@ -136,7 +136,7 @@ describe('schedules follow the database', () => {
   });
 
   it('gives each importing tenant a daily reconciliation, reconcile:<tenant>, at its UTC hour; it follows the options and the tenant', async () => {
-    const options = (reconciliation: object) => ({ options: { deleteAfterArchive: false, reconciliation } });
+    const options = (reconciliation: object) => ({ options: { deleteAfterArchive: false, reconciliation, recovery: { csvIntake: false } } });
     const epsilon = await upsertTenant(db.db, secrets, tenant('epsilon', options({ hourUtc: 3 })));
     expect((await applyTenantSchedules(client, epsilon, { taskQueue })).created).toEqual(['sync:epsilon:archiving', 'reconcile:epsilon']);
     const daily = await client.schedule.getHandle('reconcile:epsilon').describe();
@@ -149,5 +149,21 @@ describe('schedules follow the database', () => {
     expect((await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('epsilon', options({ enabled: false }))), { taskQueue })).deleted).toEqual(['reconcile:epsilon']);
     const silent = await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('zeta', { archivingEnabled: false, ...options({}) })), { taskQueue });
     expect(silent.created).toEqual([]);
+  });
+
+  it('gives each tenant importing meetings a CSV drop-folder reader, csv:<tenant>, every minute; it follows the options', async () => {
+    const options = (recovery: object) => ({ options: { deleteAfterArchive: false, reconciliation: { enabled: false }, recovery } });
+    const eta = await upsertTenant(db.db, secrets, tenant('eta', options({})));
+    expect((await applyTenantSchedules(client, eta, { taskQueue })).created).toEqual(['sync:eta:archiving', 'csv:eta']);
+    const reader = await client.schedule.getHandle('csv:eta').describe();
+    expect(reader.action).toMatchObject({ type: 'startWorkflow', workflowType: 'csvIntake', taskQueue, args: [{ tenantId: 'eta' }] });
+    expect(reader.spec.intervals?.[0]?.every).toBe(60_000);
+
+    expect((await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('eta', options({ csvPollSeconds: 30 }))), { taskQueue })).updated).toEqual(['csv:eta']);
+    expect((await client.schedule.getHandle('csv:eta').describe()).spec.intervals?.[0]?.every).toBe(30_000);
+    expect((await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('eta', options({ csvIntake: false }))), { taskQueue })).deleted).toEqual(['csv:eta']);
+    // CSV files list meetings: a phone-only tenant has no reader.
+    const theta = await applyTenantSchedules(client, await upsertTenant(db.db, secrets, tenant('theta', { archivingEnabled: false, phoneEnabled: true, ...options({}) })), { taskQueue });
+    expect(theta.created).toEqual(['sync:theta:phone']);
   });
 });

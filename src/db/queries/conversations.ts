@@ -50,7 +50,14 @@ export async function upsertConversation(db: Database, tenantId: string, cdr: Co
 
 export interface ConversationFilter {
   sourcePlatform?: SourcePlatform;
+  /** A meeting's UUID or a phone call's id. */
   platformCallId?: string;
+  /** The numeric meeting id people type. */
+  zoomMeetingId?: string;
+  /** The recorded user's Zoom id. */
+  recordedUserZoomId?: string;
+  /** Only the recording_failed CDRs (reconciliation's), or only the others. */
+  recordingFailed?: boolean;
   /** Started at or after. */
   from?: Date;
   /** Started before. */
@@ -80,6 +87,9 @@ export async function listConversations(db: Database, tenantId: string, filter: 
       eq(conversations.tenantId, tenantId),
       filter.sourcePlatform ? eq(conversations.sourcePlatform, filter.sourcePlatform) : undefined,
       filter.platformCallId ? eq(conversations.platformCallId, filter.platformCallId) : undefined,
+      filter.zoomMeetingId ? eq(conversations.zoomMeetingId, filter.zoomMeetingId) : undefined,
+      filter.recordedUserZoomId ? eq(conversations.recordedUserZoomId, filter.recordedUserZoomId) : undefined,
+      filter.recordingFailed === undefined ? undefined : eq(conversations.recordingFailed, filter.recordingFailed),
       filter.from ? gte(conversations.startedAt, filter.from) : undefined,
       filter.to ? lt(conversations.startedAt, filter.to) : undefined,
     ))

@@ -31,6 +31,12 @@ export const tenantOptionsShape = {
     meetingPlan: z.enum(['auto', 'dashboard', 'user_reports']).optional(),
     voiceQuality: z.boolean().optional(),
   }).optional(),
+  recovery: z.strictObject({
+    automatic: z.boolean().optional(),
+    gapPolls: z.number().int().min(2).max(1000).optional(),
+    csvIntake: z.boolean().optional(),
+    csvPollSeconds: z.number().int().min(10).max(3600).optional(),
+  }).optional(),
 };
 
 export const tenantInputSchema = z.object({

@@ -29,6 +29,19 @@ export interface TenantOptions {
   zoomDailyQuota?: { meetings?: number; phone?: number };
   /** The daily reconciliation of Zoom's logs with the archive (src/workflows/reconcile.ts). */
   reconciliation?: ReconciliationOptions;
+  /** Support's recovery (src/workflows/recovery.ts) and its CSV drop folder. */
+  recovery?: RecoveryOptions;
+}
+
+export interface RecoveryOptions {
+  /** A sync that starts after a gap files a recovery of the gap itself (default on). */
+  automatic?: boolean;
+  /** How many poll intervals without a finished sync make a gap (default 3). */
+  gapPolls?: number;
+  /** Off: no schedule reads the tenant's CSV drop folder (default on). */
+  csvIntake?: boolean;
+  /** How often the drop folder is read (default 60 s). */
+  csvPollSeconds?: number;
 }
 
 export interface ReconciliationOptions {
