@@ -57,6 +57,9 @@ const itemSchema = z.object({
   updatedAt: z.string(),
 });
 
+const PROGRESS_QUERY_MS = 5_000;
+class QueryTimeout extends Error {}
+
 const requestIdField = z.uuid().optional().describe('Your own id for the request (a UUID): sending it again files nothing new');
 const reasonField = z.string().max(1000).optional();
 
@@ -241,19 +244,31 @@ export function registerRecoveryRoutes(scope: FastifyInstance, deps: RouteDeps):
             requestedBy: z.string(), from: z.string().optional(), to: z.string().optional(), error: z.string().optional(), ...countsShape,
           })),
         }),
+        503: errorSchema.describe('No worker answered the query in time'),
         ...readErrors,
       },
     },
   }, async (request) => {
     const tenant = await loadTenant(deps.db, request.params.tenant);
     const workflowId = recoveryWorkflowId(tenant.id);
+    const handle = deps.temporal.client.workflow.getHandle(workflowId);
     try {
-      const handle = deps.temporal.client.workflow.getHandle(workflowId);
-      const progress = await handle.query<RecoveryProgress & { waiting: number; refused: string[] }>('progress');
       const running = (await handle.describe()).status.name === 'RUNNING';
+      // A query is answered by a worker: with none polling, it would wait; the requests list above needs none.
+      const query = handle.query<RecoveryProgress & { waiting: number; refused: string[] }>('progress');
+      query.catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const progress = await Promise.race([
+        query,
+        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new QueryTimeout()), PROGRESS_QUERY_MS); }),
+      ]).finally(() => clearTimeout(timer));
       return { workflowId, running, waiting: progress.waiting, refused: progress.refused, requests: progress.requests };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { workflowId, running: false, waiting: 0, refused: [], requests: [] };
+      if (err instanceof QueryTimeout) {
+        // The query may still be answered later: nobody waits for it.
+        throw new HttpError(503, `the recovery workflow ${workflowId} did not answer within ${PROGRESS_QUERY_MS / 1000} s: are the workers running? (GET .../recovery/requests reads the database instead)`);
+      }
       throw err;
     }
   });

@@ -17,6 +17,7 @@ import { registerConversationRoutes } from './conversations-routes.js';
 import { HttpError, installErrorHandlers } from './errors.js';
 import { registerFileRoutes } from './files-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { refuseNulCharacters } from './route-kit.js';
 import { meetingsBody, registerRecoveryRoutes } from './recovery-routes.js';
 import { registerReconciliationRoutes } from './reconciliation-routes.js';
 import { registerScheduleRoutes } from './schedule-routes.js';
@@ -51,7 +52,8 @@ const BODY_LIMIT = MAX_CSV_BYTES;
  */
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
   const logger = options.logger === true ? { redact: REDACT } : options.logger && typeof options.logger === 'object' ? { ...options.logger, redact: REDACT } : false;
-  const app = Fastify({ logger, bodyLimit: BODY_LIMIT });
+  // Path parameters up to 500 characters: longer ones are refused by the routes' own schemas (400), not by the router (414).
+  const app = Fastify({ logger, bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 500 } });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
@@ -88,6 +90,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       errorResponseBuilder: (_request, context) => new HttpError(429, `too many requests: at most ${context.max} a minute per key; retry in ${Math.ceil(context.ttl / 1000)} s`),
     });
     installAccessControl(api, { db: options.db, staticTokens: options.apiTokens });
+    refuseNulCharacters(api);
     registerStatusRoutes(api, deps);
     registerFileRoutes(api, deps);
     registerConversationRoutes(api, deps);

@@ -58,7 +58,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): 
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-    scope.post<{ Params: { tenant: string } }>('/webhooks/zoom/:tenant', async (request, reply) => {
+    // Zoom's contract, not support's: verified by signature, kept out of the support API's document.
+    scope.post<{ Params: { tenant: string } }>('/webhooks/zoom/:tenant', { schema: { hide: true } }, async (request, reply) => {
       const tenantId = request.params.tenant;
       const fail = (status: number, error: string, details?: string[]) =>
         reply.code(status).send(details ? { error, details } : { error });

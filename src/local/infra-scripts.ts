@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 // and returns what it prints (a binary path or a URL). Their progress goes to our stderr.
 const scriptsDir = fileURLToPath(new URL('../../scripts/infra/', import.meta.url));
 
-export type InfraScript = 'install-temporal-cli' | 'install-test-server' | 'install-s3-server' | 'start-postgres';
+export type InfraScript = 'install-temporal-cli' | 'install-test-server' | 'install-s3-server' | 'start-postgres' | 'install-schemathesis';
 
 export function runInfraScript(script: InfraScript): string {
   try {
