@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/ensure-npm-deps.sh
 bash scripts/infra/ensure-all.sh
+# The API fuzz test's schemathesis (PyPI), into the cache.
+echo "[test] schemathesis: $(bash scripts/infra/install-schemathesis.sh)"
 
 echo "[test] type check (tsc --noEmit)"
 npx tsc --noEmit -p .
