@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GroundTruthFile, GroundTruthMeeting } from '../../src/simulator/index.js';
+import type { GroundTruth, GroundTruthFile, GroundTruthMeeting } from '../../src/simulator/index.js';
 import { reconciliationCounts } from '../../src/db/queries/reconciliation.js';
+import { getRecoveryRequest, recoveryCounts } from '../../src/db/queries/recovery.js';
+import { signalRecovery } from '../../src/recovery/submit.js';
 import type { ReconcileProgress } from '../../src/reconciliation/types.js';
 import { meetingWorkflowId, phoneCallWorkflowId, reconcileWorkflowId, syncWorkflowId } from '../../src/workflows/ids.js';
 import type { IngestMeetingResult, TenantSyncTotals } from '../../src/ingest/types.js';
@@ -248,6 +251,68 @@ describe('a worker killed with SIGKILL in the middle of a reconciliation', () =>
   }, 150_000);
 });
 
+describe('a worker killed with SIGKILL in the middle of a recovery', () => {
+  let world: ResilienceWorld;
+  const processes: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    // Two days of meetings no sync ever saw: the recovery of that time frame archives them all.
+    world = await startResilienceWorld('kill-recovery', {
+      seed: 67,
+      tenants: [{ users: 3, inactiveUsers: 0, meetingsPerDay: 8, days: 2, phoneCallsPerDay: 0, processingShare: 0, transcriptShare: 0, externalHostShare: 0, unrecordedShare: 0.1, archiving: false }],
+    });
+  });
+
+  afterAll(async () => {
+    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await world?.close();
+  });
+
+  it('finishes on another worker: every meeting of the frame archived once, each file stored once with its SHA-256, one CDR per user', async () => {
+    const { sim, accountId, temporal, database } = world;
+    await sim.control.completeProcessing(accountId);
+    const truth = await sim.control.groundTruth(accountId);
+    // Slow answers: the recovery is surely mid-way when its worker dies.
+    await sim.control.setNetwork({ latencyMedianMs: 150, latencyJitter: 0 });
+    const first = await spawnWorkerProcess(world);
+    processes.push(first);
+    const requestId = randomUUID();
+    const now = Date.parse(await sim.control.now());
+    await signalRecovery({ client: temporal.client, taskQueue: temporal.taskQueue }, TENANT_ID, {
+      name: 'recoverTimeframe',
+      request: { requestId, source: 'cloud_recordings', from: new Date(now - 3 * 86_400_000).toISOString(), to: new Date(now).toISOString(), requestedBy: 'resilience' },
+    });
+    let atKill = (await recoveryCounts(database.db, TENANT_ID, [requestId])).get(requestId)!;
+    const deadline = Date.now() + 90_000;
+    while (atKill.archived < 3) {
+      if (Date.now() > deadline) throw new Error(`the recovery archived nothing within 90 s: ${JSON.stringify(atKill)}; worker output:\n${first.output()}`);
+      await sleep(100);
+      atKill = (await recoveryCounts(database.db, TENANT_ID, [requestId])).get(requestId)!;
+    }
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    expect(atKill.archived).toBeLessThan(atKill.total);
+
+    await sim.control.setNetwork('loopback');
+    const second = await spawnWorkerProcess(world);
+    processes.push(second);
+    let request = await getRecoveryRequest(database.db, TENANT_ID, requestId);
+    const finishBy = Date.now() + 120_000;
+    while (request?.status !== 'finished') {
+      if (Date.now() > finishBy) throw new Error(`the recovery did not finish on the second worker: ${request?.status}; output:\n${second.output()}`);
+      await sleep(250);
+      request = await getRecoveryRequest(database.db, TENANT_ID, requestId);
+    }
+    const { meetings, expectedFiles } = await expectCloudArchiveExactly(world, truth);
+    const counts = (await recoveryCounts(database.db, TENANT_ID, [requestId])).get(requestId)!;
+    expect(counts).toMatchObject({ total: meetings.length, archived: meetings.length, missing: meetings.length, failed: 0, pending: 0, inProgress: 0 });
+    console.log(`[resilience] recovery: worker killed after ${atKill.archived} of ${atKill.total} meetings archived; another finished the frame (${expectedFiles.length} files)`);
+
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 240_000);
+});
+
 describe('5xx bursts, truncated and reset downloads and a QPS 429 storm during a sync', () => {
   let world: ResilienceWorld;
 
@@ -292,39 +357,43 @@ describe('5xx bursts, truncated and reset downloads and a QPS 429 storm during a
       expect(counters.faults[fault] ?? 0, fault).toBeGreaterThan(0);
     }
 
-    const meetings: GroundTruthMeeting[] = truth.meetings.filter((m) => m.recorded && !m.external_host);
+    const { meetings, expectedFiles, cdrs } = await expectCloudArchiveExactly(world, truth);
     expect(meetings.length).toBeGreaterThanOrEqual(4);
-    // The cloud-recording source: the meeting's recording files (no archive files; no per-participant
-    // audio, as the users are configured without individual audio), the MP4 only for video users.
-    // Every completed recording file, captions and timelines (listed without an id) included.
-    const expected = meetings.flatMap((m) => {
-      const video = recordedUsersOf(m, world.configuredUsers).some((u) => u.modality !== 'voice');
-      return m.files
-        .filter((f) => f.kind === 'recording' && f.status === 'completed' && f.deletion === 'none' && (f.file_type !== 'MP4' || video))
-        .map((file) => ({ key: truthFileKey(m.uuid, file), file }));
-    });
-    const expectedFiles: GroundTruthFile[] = expected.map((e) => e.file);
-
-    const rows = await mediaFileRows(world);
-    const stored = rows.filter((r) => r.state === 'stored');
-    const truthIds = new Set(expectedFiles.filter((f) => !f.idless).map((f) => f.id));
-    expect(stored.map((r) => rowFileKey(r, truthIds)).sort()).toEqual(expected.map((e) => e.key).sort());
-    expect(new Set(rows.map((r) => r.zoomFileId)).size).toBe(rows.length);
-    for (const { key, file } of expected) {
-      const row = stored.find((r) => rowFileKey(r, truthIds) === key)!;
-      expect(await objectSha256(world, row.storageKey), `bytes of ${file.file_type} ${key}`).toEqual({ sha256: file.sha256, size: file.file_size });
-    }
-    // One object per stored file, nothing else (no staging leftovers), with the right bytes.
-    const keys = await allObjectKeys(world.bucket);
-    expect(keys).toEqual(stored.map((r) => r.storageKey).sort());
-
-    const cdrs = await cdrRows(world);
-    const cdrKeys = cdrs.map((c) => `${c.platformCallId} ${c.recordedUserZoomId}`).sort();
-    const expectedCdrKeys = meetings.flatMap((m) => recordedUsersOf(m, world.configuredUsers).map((u) => `${m.uuid} ${u.id}`)).sort();
-    expect(cdrKeys).toEqual(expectedCdrKeys);
-    expect(cdrs.every((c) => c.mediaError === null)).toBe(true);
-
     expect(totals).toMatchObject({ meetings: meetings.length, stored: expectedFiles.length, failed: 0, processing: 0 });
     console.log(`[resilience] sync through faults ${JSON.stringify(counters.faults)}, 429s ${counters.rateLimited.total}: ${meetings.length} meetings, ${expectedFiles.length} files, ${cdrs.length} CDRs`);
   }, 150_000);
 });
+
+/**
+ * The cloud-recording source of every recorded meeting of the account is archived exactly: each
+ * completed recording file (the MP4 only for video users; captions and timelines included) stored
+ * once with the simulator's SHA-256, one object per stored file and nothing else, one CDR per
+ * recorded user and meeting.
+ */
+async function expectCloudArchiveExactly(world: ResilienceWorld, truth: GroundTruth) {
+  const meetings: GroundTruthMeeting[] = truth.meetings.filter((m) => m.recorded && !m.external_host);
+  const expected = meetings.flatMap((m) => {
+    const video = recordedUsersOf(m, world.configuredUsers).some((u) => u.modality !== 'voice');
+    return m.files
+      .filter((f) => f.kind === 'recording' && f.status === 'completed' && f.deletion === 'none' && (f.file_type !== 'MP4' || video))
+      .map((file) => ({ key: truthFileKey(m.uuid, file), file }));
+  });
+  const expectedFiles: GroundTruthFile[] = expected.map((e) => e.file);
+
+  const rows = await mediaFileRows(world);
+  const stored = rows.filter((r) => r.state === 'stored');
+  const truthIds = new Set(expectedFiles.filter((f) => !f.idless).map((f) => f.id));
+  expect(stored.map((r) => rowFileKey(r, truthIds)).sort()).toEqual(expected.map((e) => e.key).sort());
+  expect(new Set(rows.map((r) => r.zoomFileId)).size).toBe(rows.length);
+  for (const { key, file } of expected) {
+    const row = stored.find((r) => rowFileKey(r, truthIds) === key)!;
+    expect(await objectSha256(world, row.storageKey), `bytes of ${file.file_type} ${key}`).toEqual({ sha256: file.sha256, size: file.file_size });
+  }
+  expect(await allObjectKeys(world.bucket)).toEqual(stored.map((r) => r.storageKey).sort());
+
+  const cdrs = await cdrRows(world);
+  const expectedCdrKeys = meetings.flatMap((m) => recordedUsersOf(m, world.configuredUsers).map((u) => `${m.uuid} ${u.id}`)).sort();
+  expect(cdrs.map((c) => `${c.platformCallId} ${c.recordedUserZoomId}`).sort()).toEqual(expectedCdrKeys);
+  expect(cdrs.every((c) => c.mediaError === null)).toBe(true);
+  return { meetings, expectedFiles, cdrs };
+}
