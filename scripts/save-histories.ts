@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 // started by the test harness), the Zoom Phone scenario and the reconciliation scenarios (one on
 // the time-skipping server, with a sleep for the quota and continue-as-new) with
 // SAVE_HISTORIES=<label>, which write the histories of their completed tenantSync, ingestMeeting,
-// phoneSync, ingestPhoneCall, reconcile and reconcileDays runs as new files. Existing files are never
+// phoneSync, ingestPhoneCall, reconcile and reconcileDays runs, and of the recovery and the CSV
+// intake (test/e2e/recovery.test.ts), as new files. Existing files are never
 // overwritten: each saved history must keep replaying against every later version of the code.
 //
 //   npx tsx scripts/save-histories.ts <label>      e.g. after a patched workflow change
@@ -17,7 +18,7 @@ if (!label || !/^[a-z0-9-]+$/.test(label)) {
   process.exit(2);
 }
 const root = fileURLToPath(new URL('..', import.meta.url));
-const run = spawnSync('npx', ['vitest', 'run', 'test/e2e/meetings.test.ts', 'test/e2e/phone.test.ts', 'test/e2e/reconciliation.test.ts', 'test/e2e/reconcile-quota.test.ts', '-t', 'replay test'], {
+const run = spawnSync('npx', ['vitest', 'run', 'test/e2e/meetings.test.ts', 'test/e2e/phone.test.ts', 'test/e2e/reconciliation.test.ts', 'test/e2e/reconcile-quota.test.ts', 'test/e2e/recovery.test.ts', '-t', 'replay test'], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, SAVE_HISTORIES: label },

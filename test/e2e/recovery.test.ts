@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { and, eq } from 'drizzle-orm';
@@ -12,6 +14,7 @@ import {
   expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, runSync, startE2eWorld, waitForRecoveryRequest,
   type E2eTenant, type E2eWorld,
 } from './helpers.js';
+import { historyToSavedJson } from '../replay/saved-history.js';
 
 // Recovery end to end: support's requests go to the tenant's recovery workflow by signal, on the
 // real Temporal dev server, PostgreSQL and S3, against the Zoom simulator over HTTP. What must be
@@ -104,11 +107,12 @@ async function objectText(key: string): Promise<string | null> {
   }
 }
 
-const runCsvIntake = (tenantId: string) => world.temporal.client.workflow.execute('csvIntake', {
-  args: [{ tenantId }], taskQueue: world.temporal.taskQueue, workflowId: `${csvIntakeScheduleId(tenantId)}-${randomUUID()}`,
+/** One look at the tenant's drop folder, as its schedule `csv:<tenant>` would start it. */
+const runCsvIntake = (tenantId: string, workflowId = `${csvIntakeScheduleId(tenantId)}-${randomUUID()}`) => world.temporal.client.workflow.execute('csvIntake', {
+  args: [{ tenantId }], taskQueue: world.temporal.taskQueue, workflowId,
 }) as Promise<CsvIntakeResult>;
 
-describe('recovery of the meetings listed in a CSV dropped in the tenant\'s folder', () => {
+describe('recovery of the meetings listed in a CSV dropped in the tenant\'s folder (its histories feed the replay test)', () => {
   it('archives each meeting of a CSV with IDs, odd UUIDs, duplicates and a BOM once, moves the file, and archives nothing again when it is dropped twice', async () => {
     const tenant = await registerTenant(world, sim, { simTenant: 0, configure: [{ index: 0, modality: 'video', individualAudio: false }] });
     const host = tenant.users[0]!.zoomUserId;
@@ -126,7 +130,8 @@ describe('recovery of the meetings listed in a CSV dropped in the tenant\'s fold
     const csv = `\uFEFFmeeting_id\r\n${slash.uuid}\r\n\r\n${doubleSlash.uuid}\r\n812 3456 7890\r\n${slash.uuid}\r\n`;
     await world.dropFolder.put(tenant.tenantId, 'support list.csv', csv);
     await sim.control.resetCounters();
-    const intake = await runCsvIntake(tenant.tenantId);
+    const intakeId = `${csvIntakeScheduleId(tenant.tenantId)}-first`;
+    const intake = await runCsvIntake(tenant.tenantId, intakeId);
     expect(intake.rejected).toEqual([]);
     expect(intake.submitted).toEqual([{ file: 'support list.csv', requestId: expect.any(String), meetings: 3 }]);
     const { requestId } = intake.submitted[0]!;
@@ -157,6 +162,16 @@ describe('recovery of the meetings listed in a CSV dropped in the tenant\'s fold
     expect(await world.dropFolder.listWaiting(tenant.tenantId)).toEqual([]);
     expect((await sim.control.getCounters()).downloads.requests).toBe(downloads);
     expect((await listRecoveryRequests(world.database.db, tenant.tenantId, { limit: 10 })).map((r) => r.id)).toEqual([requestId]);
+
+    // SAVE_HISTORIES=<label> (see scripts/save-histories.ts): the recovery (still running, as it
+    // always is) and the intake are saved as new files for the replay test, never over older ones.
+    const label = process.env.SAVE_HISTORIES;
+    if (label) {
+      const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
+      const client = world.temporal.client.workflow;
+      writeFileSync(`${dir}recovery.${label}.json`, historyToSavedJson(await client.getHandle(recoveryWorkflowId(tenant.tenantId)).fetchHistory()), { flag: 'wx' });
+      writeFileSync(`${dir}csv-intake.${label}.json`, historyToSavedJson(await client.getHandle(intakeId).fetchHistory()), { flag: 'wx' });
+    }
   });
 
   it('rejects a CSV with one bad line whole: the line named in its .errors.txt, nothing started', async () => {

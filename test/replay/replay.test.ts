@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { historyFromSavedJson } from './saved-history.js';
 
 // Replays saved event histories of completed tenantSync, ingestMeeting, phoneSync, ingestPhoneCall,
-// reconcile and reconcileDays runs against the
+// reconcile, reconcileDays and csvIntake runs, and of a recovery (always running), against the
 // current workflow code (the harness's workflow bundle): a change that would break a running
 // workflow (an activity added, removed or reordered without patching) fails here as a
 // DeterminismViolationError.
@@ -24,7 +24,7 @@ describe('saved workflow histories', () => {
       const history = historyFromSavedJson(readFileSync(`${dir}${name}`, 'utf8'));
       return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     });
-    expect(new Set(types)).toEqual(new Set(['tenantSync', 'ingestMeeting', 'phoneSync', 'ingestPhoneCall', 'reconcile', 'reconcileDays']));
+    expect(new Set(types)).toEqual(new Set(['tenantSync', 'ingestMeeting', 'phoneSync', 'ingestPhoneCall', 'reconcile', 'reconcileDays', 'recovery', 'csvIntake']));
   });
 
   it('replay against the current workflow code without non-determinism', async () => {
