@@ -94,8 +94,10 @@ export function installAccessControl(scope: FastifyInstance, options: AccessOpti
     }
   });
 
-  scope.addHook('onResponse', async (request, reply) => {
-    if (request.method === 'GET' || request.method === 'HEAD' || !request.principal) return;
+  // Written before the answer leaves (onSend, not onResponse): a caller that got an answer can
+  // rely on its call being in the log.
+  scope.addHook('onSend', async (request, reply, payload) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || !request.principal) return payload;
     const { principal } = request;
     const tenant = (request.params as { tenant?: unknown } | undefined)?.tenant;
     await recordAudit(options.db, {
@@ -107,6 +109,7 @@ export function installAccessControl(scope: FastifyInstance, options: AccessOpti
       statusCode: reply.statusCode,
       details: auditDetails(request),
     }).catch((err: Error) => request.log.error({ err: err.message }, 'could not write the audit log'));
+    return payload;
   });
 }
 

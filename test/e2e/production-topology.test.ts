@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../src/db/client.js';
+import { listAudit } from '../../src/db/queries/api-access.js';
 import { listMediaFiles, type MediaFile } from '../../src/db/queries/media-files.js';
 import { getSyncState } from '../../src/db/queries/sync-state.js';
 import { startDevServer, type RunningDevServer } from '../../src/local/temporal-dev-server.js';
@@ -56,6 +58,8 @@ function writeTenantsFile(): void {
       allowedDownloadHosts: [new URL(zoom.downloadBaseUrl).hostname],
       sources: ['cloud_recordings'],
       pollIntervalSeconds: POLL_SECONDS,
+      // The CSV drop folder is read every 10 s here (a minute by default).
+      options: { deleteAfterArchive: false, recovery: { csvPollSeconds: 10 } },
       users: tenant.users,
     }],
   }));
@@ -214,7 +218,7 @@ describe('production topology: separate worker, API and CLI processes on an unpr
     env[SECRET_ENV] = rotated.clientSecret;
     const reapplied = await runArchiverCommand('tenants apply (new secret)', 'src/cli/tenants.ts', ['apply', tenantsFile], env);
     expect(reapplied).toContain('tenants: 0 created, 1 updated');
-    expect(reapplied).toContain('unchanged: 2');
+    expect(reapplied).toContain('schedules: unchanged: 3');
     const now = Date.parse(await sim.control.now());
     const late = await sim.control.addMeeting(zoom.accountId, {
       hostId: tenant.users[0]!.zoomUserId, recorded: true, processing: false, participants: 0,
@@ -238,4 +242,58 @@ describe('production topology: separate worker, API and CLI processes on an unpr
     expect(body.archive.filesStored).toBe(files.length + lateFiles.length);
     await connection.close();
   }, 400_000);
+
+  it('support recovers meetings through the API process and the CSV drop folder while the schedule is paused, with a key made by the CLI', async () => {
+    const api = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${apiPort}/api/tenants/${TENANT}${path}`, {
+      ...init, headers: { authorization: `Bearer ${supportKey}`, ...init.headers },
+    });
+    // Ops make support an operator key with the CLI; it is printed once.
+    const made = await runArchiverCommand('keys create', 'src/cli/api-keys.ts', ['create', '--name', 'support-desk', '--role', 'operator', '--tenants', TENANT], env);
+    const supportKey = /^(za_\S+)$/m.exec(made)?.[1];
+    expect(supportKey).toBeDefined();
+
+    // Support pauses the sync (say, for a Zoom maintenance): from now on only a recovery archives.
+    const paused = await api('/schedules/cloud_recordings/pause', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: 'Zoom maintenance' }) });
+    expect(paused.status).toBe(200);
+    const now = Date.parse(await sim.control.now());
+    const host = tenant.users[0]!.zoomUserId;
+    const posted = await sim.control.addMeeting(zoom.accountId, { hostId: host, recorded: true, processing: false, participants: 0, start_time: new Date(now - 5 * 3600_000).toISOString(), durationMinutes: 15 });
+    const dropped = await sim.control.addMeeting(zoom.accountId, { hostId: host, recorded: true, processing: false, participants: 0, start_time: new Date(now - 4 * 3600_000).toISOString(), durationMinutes: 15 });
+    const filesOfMeeting = async (uuid: string) => filesOf(expectedArchive(await sim.control.groundTruth(zoom.accountId), tenant).filter((m) => m.meeting.uuid === uuid));
+
+    // A CSV posted to the API process...
+    const csvPost = await api('/recovery/meetings', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `uuid\n${posted.uuid}\n` });
+    expect(csvPost.status).toBe(202);
+    const { requestId } = await csvPost.json() as { requestId: string };
+    await expect.poll(async () => ((await (await api(`/recovery/requests/${requestId}`)).json()) as { status: string }).status, { timeout: 90_000, interval: 1_000 }).toBe('finished');
+    const postedFiles = await filesOfMeeting(posted.uuid);
+    await waitForStored(postedFiles, 30_000);
+
+    // ...and one dropped in the tenant's folder (a prefix of the bucket), read by the workers' schedule.
+    const s3 = testS3Client();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `recovery/${TENANT}/csv/from-support.csv`, Body: `${dropped.uuid}\n` }));
+    await expect.poll(async () => {
+      const { requests } = await (await api('/recovery/requests')).json() as { requests: { requestedBy: string; status: string }[] };
+      return requests.find((r) => r.requestedBy === 'csv:from-support.csv')?.status;
+    }, { timeout: 90_000, interval: 1_000 }).toBe('finished');
+    const droppedFiles = await filesOfMeeting(dropped.uuid);
+    await waitForStored(droppedFiles, 30_000);
+    for (const { meetingUuid, file } of [...postedFiles, ...droppedFiles]) {
+      const row = (await storedRowsOf([...postedFiles, ...droppedFiles])).get(truthFileKey(meetingUuid, file))!;
+      expect(await s3ObjectSha256(s3, bucket, row.storageKey)).toEqual({ sha256: file.sha256, size: file.file_size });
+    }
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `recovery/${TENANT}/csv/` }));
+    expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([expect.stringMatching(new RegExp(`^recovery/${TENANT}/csv/processed/from-support\\.[0-9a-f-]{36}\\.csv$`))]);
+
+    // The schedule stayed paused with support's note; support unpauses it. Every call is in the audit log.
+    const schedules = await (await api('/schedules')).json() as { schedules: { schedule: string; paused: boolean; note: string | null }[] };
+    expect(schedules.schedules.find((x) => x.schedule === 'cloud_recordings')).toMatchObject({ paused: true, note: 'Zoom maintenance (support-desk)' });
+    expect((await api('/schedules/cloud_recordings/unpause', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: 'maintenance over' }) })).status).toBe(200);
+    const audit = await listAudit(db.db, { tenantId: TENANT, limit: 10 });
+    expect(audit.map((e) => `${e.keyName} ${e.method} ${e.route} ${e.statusCode}`).reverse()).toEqual([
+      'support-desk POST /api/tenants/:tenant/schedules/:schedule/pause 200',
+      'support-desk POST /api/tenants/:tenant/recovery/meetings 202',
+      'support-desk POST /api/tenants/:tenant/schedules/:schedule/unpause 200',
+    ]);
+  }, 300_000);
 });
