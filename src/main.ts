@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     const api = createApiServer({ db: deps.db, secrets: deps.secrets, temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE }, apiTokens: tokens.tokens });
     await api.listen({ host: '127.0.0.1', port: API_PORT });
     closers.push(() => api.close());
-    console.log(`support API on http://127.0.0.1:${API_PORT} (bearer token in ${tokens.where}); Zoom webhooks: POST /webhooks/zoom/<tenant>`);
+    console.log(`support API on http://127.0.0.1:${API_PORT} (bearer token in ${tokens.where}; its routes at /docs); Zoom webhooks: POST /webhooks/zoom/<tenant>`);
 
     const reported = new Set<string>();
     const progress = setInterval(() => {
