@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { requireTenant } from '../db/queries/tenants.js';
 import { CsvDropGoneError, CsvTooLargeError } from '../recovery/drop-folder.js';
 import { describeCsvErrors, MAX_CSV_BYTES, parseMeetingCsv } from '../recovery/meeting-csv.js';
 import { MAX_REFS_PER_REQUEST } from '../recovery/requests.js';
-import { signalRecovery } from '../recovery/submit.js';
+import { requestIdOf, signalRecovery } from '../recovery/submit.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
 
@@ -21,12 +20,6 @@ const FILES_PER_RUN = 20;
 export interface CsvIntakeResult {
   submitted: { file: string; requestId: string; meetings: number }[];
   rejected: { file: string; errors: string }[];
-}
-
-/** A UUID (v4 layout) from a digest: the same file always makes the same request id. */
-export function requestIdOf(tenantId: string, name: string, bytes: Buffer): string {
-  const hex = createHash('sha256').update(tenantId).update('\0').update(name).update('\0').update(bytes).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** `meetings.csv` → `meetings.<request id>.csv`: the processed file names its request. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { recoveryWorkflowId } from '../workflows/ids.js';
 import type { RecoveryInput } from '../workflows/recovery.js';
@@ -32,4 +33,13 @@ export async function signalRecovery(temporal: TemporalTarget, tenantId: string,
     typedSearchAttributes: [{ key: ZoomTenant, value: tenantId }],
   });
   return workflowId;
+}
+
+/**
+ * A request id (a UUID in v4 layout) derived from what the request is about: the same CSV file, or
+ * the same gap of a sync, always makes the same id, so sending it again files nothing new.
+ */
+export function requestIdOf(tenantId: string, name: string, bytes: Buffer): string {
+  const hex = createHash('sha256').update(tenantId).update('\0').update(name).update('\0').update(bytes).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

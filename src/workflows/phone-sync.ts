@@ -53,7 +53,7 @@ export async function phoneSync(input: PhoneSyncInput): Promise<PhoneSyncTotals>
     if (!listedUntil) {
       const { from, gap } = await beginSync({ tenantId, source: SOURCE });
       // Nothing ran for a while (or the watermark was lost): the gap is also filed as a recovery,
-      // which re-checks it meeting by meeting. Runs started before never see a gap.
+      // which re-checks it item by item. Runs started before never see a gap.
       if (gap) await fileGapRecovery({ tenantId, source: SOURCE, gap });
       listedUntil = new Date().toISOString();
       await listPhoneCalls({ tenantId, from, to: listedUntil });

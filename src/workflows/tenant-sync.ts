@@ -56,7 +56,7 @@ export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTota
     if (!listedUntil || input.pending) {
       const { from, gap } = await beginSync({ tenantId, source });
       // Nothing ran for a while (or the watermark was lost): the gap is also filed as a recovery,
-      // which re-checks it meeting by meeting. Runs started before never see a gap.
+      // which re-checks it item by item. Runs started before never see a gap.
       if (gap) await fileGapRecovery({ tenantId, source, gap });
       listedUntil = new Date().toISOString();
       ({ usersNotListed, userErrors } = await listMeetings({ tenantId, source, from, to: listedUntil }));
