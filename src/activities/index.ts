@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps.js';
 import { createArchiveFileActivities } from './archive-file.js';
+import { createConsoleActivities } from './console.js';
 import { createCsvIntakeActivities } from './csv-intake.js';
 import { createSmallFilesActivities } from './archive-small-files.js';
 import { createDeleteAfterArchiveActivities } from './delete-after-archive.js';
@@ -29,6 +30,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createVoiceQualityActivities(deps),
   ...createRecoveryActivities(deps),
   ...createCsvIntakeActivities(deps),
+  ...createConsoleActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -19,7 +19,6 @@ import {
   type RecoveryRequest,
 } from '../db/queries/recovery.js';
 import { requireTenant, type Tenant } from '../db/queries/tenants.js';
-import { fromArchive, fromCloudRecording, type ListedMeeting } from '../ingest/listed-files.js';
 import type { MeetingRef, MeetingSource, SyncSource } from '../ingest/types.js';
 import type { RecoveryOrder } from '../recovery/requests.js';
 import type { RecoveryProgress, RecoveryRequestSummary, RecoveryWork } from '../recovery/types.js';
@@ -27,7 +26,8 @@ import { meetingWorkflowId, phoneCallWorkflowId } from '../workflows/ids.js';
 import { isZoomError, ZoomNotFoundError, type PastMeetingInstance, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
-import { configuredUsersOf, isArchiveOfConfiguredUser, listMeetingWindow, type ConfiguredUsers } from './meeting-listing.js';
+import { fetchHeldMeeting } from './held-meeting.js';
+import { configuredUsersOf, listMeetingWindow } from './meeting-listing.js';
 import { createPhoneSyncActivities } from './phone-listing.js';
 
 // The recovery workflow's activities (src/workflows/recovery.ts): file a request, list a time
@@ -79,25 +79,6 @@ async function initialItems(deps: ActivityDeps, tenantId: string, order: Recover
 }
 
 export const createRecoveryActivities = (deps: ActivityDeps) => {
-  /**
-   * What Zoom holds of one meeting instance in a source (null: nothing there), and whether a
-   * configured user is in it: only their meetings are archived, as a sync would.
-   */
-  async function fetchMeeting(zoom: ZoomClient, tenantId: string, source: MeetingSource, uuid: string, configured: ConfiguredUsers): Promise<{ held: ListedMeeting; ours: boolean } | null> {
-    try {
-      if (source === 'archiving') {
-        const archive = await zoom.getPastMeetingArchiveFiles(uuid);
-        return { held: fromArchive(tenantId, archive), ours: isArchiveOfConfiguredUser(archive, configured) };
-      }
-      const held = fromCloudRecording(tenantId, await zoom.getMeetingRecordings(uuid));
-      // A user's cloud recordings are the meetings they host.
-      return { held, ours: configured.ids.has(held.ref.hostId) };
-    } catch (err) {
-      if (err instanceof ZoomNotFoundError) return null;
-      throw err;
-    }
-  }
-
   /**
    * One item, examined: the state it ends in, or the ingest it needs. A meeting number becomes one
    * item per instance (added to the request, examined in a later page).
@@ -156,7 +137,7 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
       const users = await listRecordedUsers(deps.db, tenant.id, { enabledOnly: true });
       const configured = configuredUsersOf(users);
       for (const source of sources) {
-        const fetched = await fetchMeeting(await zoom(), tenant.id, source, item.meetingRef, configured);
+        const fetched = await fetchHeldMeeting(await zoom(), tenant.id, source, item.meetingRef, configured);
         if (!fetched) continue;
         if (!fetched.ours) { notOurs = true; continue; }
         await upsertListedMeetings(deps.db, tenant.id, source, [fetched.held.ref]);

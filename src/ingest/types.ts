@@ -7,8 +7,8 @@ export type MeetingSource = 'archiving' | 'cloud_recordings';
 /** Every listing a tenant can import from: the meeting sources and Zoom Phone. */
 export type SyncSource = MeetingSource | 'phone';
 
-/** How an ingest was started: by a tenant's schedule, by a Zoom webhook, or by a recovery request. */
-export type IngestTrigger = 'schedule' | 'webhook' | 'recovery' | 'reconciliation';
+/** How an ingest was started: by a tenant's schedule, a Zoom webhook, a recovery request, reconciliation, or by hand (the Temporal UI). */
+export type IngestTrigger = 'schedule' | 'webhook' | 'recovery' | 'reconciliation' | 'console';
 
 /** One held meeting instance, as much as a child workflow needs besides its files. */
 export interface MeetingRef {

@@ -1,6 +1,10 @@
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { createConsoleActivities } from '../activities/console.js';
 import type { createMeetingActivities } from '../activities/meeting.js';
-import type { IngestMeetingInput, IngestMeetingResult } from '../ingest/types.js';
+import type { IngestMeetingInput, IngestMeetingResult, MeetingSource } from '../ingest/types.js';
+import { checkTenant, handOff, readable, requireMeetingRef, requireOneOf, requireTenantId, type HandedTo, type HandOff } from './console.js';
+import { meetingWorkflowId } from './ids.js';
+import { meetingStartOptions } from './start-options.js';
 import { archiveFiles, failureMessage, SMALL_FILES_PER_ACTIVITY } from './archive-files.js';
 import { apiCallOptions, databaseOptions, localDatabaseOptions } from './retry-policies.js';
 
@@ -9,13 +13,69 @@ type MeetingActivities = ReturnType<typeof createMeetingActivities>;
 const { prepareMeeting, trashMeetingRecordings } = proxyActivities<MeetingActivities>(apiCallOptions);
 const { writeMeetingCdrs, recordMeetingFailure } = proxyActivities<MeetingActivities>(databaseOptions);
 const localBookkeeping = proxyLocalActivities<MeetingActivities>(localDatabaseOptions);
+const { resolveConsoleMeetings } = proxyActivities<ReturnType<typeof createConsoleActivities>>({
+  ...apiCallOptions,
+  retry: { ...apiCallOptions.retry, nonRetryableErrorTypes: [...apiCallOptions.retry!.nonRetryableErrorTypes!, 'UnknownTenant', 'SourceNotEnabled', 'MeetingNotFound'] },
+});
+
+/**
+ * What an engineer types to archive a meeting from the Temporal UI: the tenant and the meeting's
+ * instance UUID or number (every ended instance); the source when the tenant imports both.
+ */
+export interface ArchiveMeetingRequest {
+  tenantId: string;
+  meetingUuid?: string;
+  meetingId?: string;
+  source?: MeetingSource;
+}
+
+const MEETING_SOURCES: readonly MeetingSource[] = ['archiving', 'cloud_recordings'];
 
 /**
  * Archives one held meeting: its needed files into the media store, verified, and one CDR per
  * recorded user. Runs under `meeting:<tenant>:<uuid>`, so the schedule, a webhook and a recovery
  * can all ask for the same meeting and it is archived once; a later run only fetches what is new.
  */
-export async function ingestMeeting(input: IngestMeetingInput): Promise<IngestMeetingResult> {
+export async function ingestMeeting(input: IngestMeetingInput | ArchiveMeetingRequest): Promise<IngestMeetingResult | HandOff> {
+  if (!('meeting' in input)) return archiveByHand(input);
+  // Started by hand with a full input under another ID: the canonical workflow does the work, so
+  // the same meeting is never archived by two workflows at once. (Runs started before: as they were.)
+  if (patched('console-canonical-id') && workflowInfo().workflowId !== meetingWorkflowId(input.tenantId, input.meeting.uuid)) {
+    return { handedTo: [await handOff<typeof ingestMeeting>('ingestMeeting', { ...meetingStartOptions(input), args: [input] })] };
+  }
+  return archiveMeeting(input);
+}
+
+/**
+ * `{ tenantId, meetingUuid | meetingId, source? }` from the Temporal UI: checked in the first task,
+ * resolved to its instances, each archived by its canonical workflow (this one, when it was
+ * started under that ID).
+ */
+async function archiveByHand(request: ArchiveMeetingRequest): Promise<IngestMeetingResult | HandOff> {
+  const tenantId = requireTenantId(request);
+  const ref = requireMeetingRef(request);
+  const source = request.source === undefined ? undefined : requireOneOf('source', request.source, MEETING_SOURCES);
+  await checkTenant(tenantId, source);
+  let instances;
+  try {
+    instances = await resolveConsoleMeetings({ tenantId, ...ref, ...(source ? { source } : {}) });
+  } catch (err) {
+    throw readable(err);
+  }
+  const ownId = workflowInfo().workflowId;
+  const handedTo: HandedTo[] = [];
+  let own: IngestMeetingInput | undefined;
+  for (const { source: heldIn, meeting } of instances) {
+    const input: IngestMeetingInput = { tenantId, source: heldIn, meeting, trigger: 'console' };
+    if (meetingWorkflowId(tenantId, meeting.uuid) === ownId) own = input;
+    else handedTo.push(await handOff<typeof ingestMeeting>('ingestMeeting', { ...meetingStartOptions(input), args: [input] }));
+  }
+  if (own && handedTo.length === 0) return archiveMeeting(own);
+  if (own) await archiveMeeting(own);
+  return { handedTo };
+}
+
+async function archiveMeeting(input: IngestMeetingInput): Promise<IngestMeetingResult> {
   const result: IngestMeetingResult = { stored: 0, alreadyStored: 0, processing: 0, failed: 0, bytes: 0, cdrs: 0 };
   let plan: Awaited<ReturnType<typeof prepareMeeting>>;
   try {

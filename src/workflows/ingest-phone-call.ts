@@ -1,6 +1,9 @@
-import { ActivityFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { createPhoneCallActivities } from '../activities/phone-call.js';
 import type { IngestPhoneCallInput, IngestPhoneCallResult } from '../ingest/types.js';
+import { checkTenant, handOff, invalidInput, requireTenantId, type HandOff } from './console.js';
+import { phoneCallWorkflowId } from './ids.js';
+import { callStartOptions } from './start-options.js';
 import { archiveFiles, failureMessage, SMALL_FILES_PER_ACTIVITY } from './archive-files.js';
 import { apiCallOptions, databaseOptions, localDatabaseOptions } from './retry-policies.js';
 
@@ -16,7 +19,32 @@ const { writePhoneCdrs } = proxyLocalActivities<PhoneCallActivities>(localDataba
  * `phone:<tenant>:<call id>`, so the schedule and the phone.recording_completed webhook can both
  * ask for the same call and it is archived once; a later run (a late leg) only fetches what is new.
  */
-export async function ingestPhoneCall(input: IngestPhoneCallInput): Promise<IngestPhoneCallResult> {
+export async function ingestPhoneCall(input: IngestPhoneCallInput | ArchiveCallRequest): Promise<IngestPhoneCallResult | HandOff> {
+  const ownId = workflowInfo().workflowId;
+  if (input.trigger === undefined) {
+    // By hand from the Temporal UI: `{ tenantId, callId }`, checked in the first task.
+    const tenantId = requireTenantId(input);
+    if (typeof input.callId !== 'string' || input.callId.trim() === '' || input.callId.length > 200) throw invalidInput(`"callId" must be a Zoom Phone call id, got ${JSON.stringify(input.callId)}`);
+    await checkTenant(tenantId, 'phone', input.callId);
+    const call: IngestPhoneCallInput = { tenantId, callId: input.callId, trigger: 'console' };
+    if (ownId === phoneCallWorkflowId(tenantId, call.callId)) return archiveCall(call);
+    return { handedTo: [await handOff<typeof ingestPhoneCall>('ingestPhoneCall', { ...callStartOptions(call), args: [call] })] };
+  }
+  // Under another ID, the canonical workflow does the work (runs started before: as they were).
+  if (patched('console-canonical-id') && ownId !== phoneCallWorkflowId(input.tenantId, input.callId)) {
+    return { handedTo: [await handOff<typeof ingestPhoneCall>('ingestPhoneCall', { ...callStartOptions(input), args: [input] })] };
+  }
+  return archiveCall(input);
+}
+
+/** What an engineer types to archive a call from the Temporal UI. */
+export interface ArchiveCallRequest {
+  tenantId: string;
+  callId: string;
+  trigger?: undefined;
+}
+
+async function archiveCall(input: IngestPhoneCallInput): Promise<IngestPhoneCallResult> {
   const result: IngestPhoneCallResult = { stored: 0, alreadyStored: 0, processing: 0, failed: 0, bytes: 0, cdrs: 0 };
   let plan: Awaited<ReturnType<typeof preparePhoneCall>>;
   try {

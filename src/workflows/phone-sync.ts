@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   startChild,
   workflowInfo,
@@ -18,9 +19,9 @@ import type { PhoneSyncInput, PhoneSyncTotals } from '../ingest/types.js';
 import { addChildResult } from './child-results.js';
 import { describeFailure } from './describe-failure.js';
 import { ingestPhoneCall } from './ingest-phone-call.js';
-import { phoneCallWorkflowId } from './ids.js';
 import { databaseOptions, listingOptions } from './retry-policies.js';
-import { ZoomCallId, ZoomSource, ZoomTenant } from './search-attributes.js';
+import { callStartOptions } from './start-options.js';
+import { checkTenant, requireTenantId } from './console.js';
 
 type PhoneSyncActivities = ReturnType<typeof createPhoneSyncActivities>;
 type SyncActivities = ReturnType<typeof createSyncActivities>;
@@ -47,6 +48,11 @@ const emptyTotals = (): PhoneSyncTotals => ({ calls: 0, stored: 0, alreadyStored
  */
 export async function phoneSync(input: PhoneSyncInput): Promise<PhoneSyncTotals> {
   const { tenantId } = input;
+  // A fresh start checks its input in its first task (runs started before: as they were).
+  if (!input.listedUntil && patched('console-validation')) {
+    requireTenantId(input);
+    await checkTenant(tenantId, SOURCE);
+  }
   const totals = { ...emptyTotals(), ...input.totals };
   try {
     let { listedUntil, cursor } = input;
@@ -108,17 +114,13 @@ export async function phoneSync(input: PhoneSyncInput): Promise<PhoneSyncTotals>
 async function archiveCall(tenantId: string, call: CallRef, waitMs: number, totals: PhoneSyncTotals): Promise<void> {
   let child;
   try {
+    const ingest = { tenantId, callId: call.callId, trigger: 'schedule' as const };
     child = await startChild(ingestPhoneCall, {
-      workflowId: phoneCallWorkflowId(tenantId, call.callId),
-      args: [{ tenantId, callId: call.callId, trigger: 'schedule' }],
+      ...callStartOptions(ingest, call),
+      args: [ingest],
       // A call archived before runs again when Zoom lists a late leg; a running one is left be.
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: ZoomTenant, value: tenantId },
-        { key: ZoomSource, value: SOURCE },
-        { key: ZoomCallId, value: call.callId },
-      ],
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;

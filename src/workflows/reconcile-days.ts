@@ -2,10 +2,9 @@ import { ParentClosePolicy, WorkflowIdReusePolicy, proxyActivities, startChild }
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createReconciliationActivities } from '../activities/reconciliation.js';
 import type { ReconcileFamily } from '../reconciliation/types.js';
-import { reconcileWorkflowId } from './ids.js';
 import { invalidReconcileInput, isUtcDay, reconcile } from './reconcile.js';
 import { databaseOptions } from './retry-policies.js';
-import { ZoomSource, ZoomTenant } from './search-attributes.js';
+import { reconcileStartOptions } from './start-options.js';
 
 // Starts the reconciliations of a tenant's days: by its daily schedule (no dates: the day before,
 // and the day before that again for recordings Zoom listed late), or on demand for a range. Each
@@ -60,15 +59,15 @@ export async function reconcileDays(input: ReconcileDaysInput): Promise<Reconcil
   const result: ReconcileDaysResult = { started: [], alreadyRunning: [] };
   for (const day of days) {
     for (const family of families) {
-      const workflowId = reconcileWorkflowId(input.tenantId, family, day);
+      const options = reconcileStartOptions(input.tenantId, family, day);
+      const { workflowId } = options;
       try {
         await startChild(reconcile, {
-          workflowId,
+          ...options,
           args: [{ tenantId: input.tenantId, family, day }],
           // A day reconciled before is checked again (late recordings); one still running is left be.
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          typedSearchAttributes: [{ key: ZoomTenant, value: input.tenantId }, { key: ZoomSource, value: family }],
         });
         result.started.push(workflowId);
       } catch (err) {

@@ -8,9 +8,11 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -23,9 +25,11 @@ import type { ReconcileKey, ReconcileProgress, ReconcileStep } from '../reconcil
 import { describeFailure } from './describe-failure.js';
 import { ingestMeeting } from './ingest-meeting.js';
 import { ingestPhoneCall } from './ingest-phone-call.js';
-import { meetingWorkflowId, phoneCallWorkflowId } from './ids.js';
 import { databaseOptions, listingOptions, reconcileStepOptions } from './retry-policies.js';
-import { ZoomCallId, ZoomMeetingUuid, ZoomSource, ZoomTenant } from './search-attributes.js';
+import { callStartOptions, meetingStartOptions, reconcileStartOptions } from './start-options.js';
+import { checkTenant, handOff, requireTenantId, type HandOff } from './console.js';
+import { reconcileWorkflowId } from './ids.js';
+import { ZoomState } from './search-attributes.js';
 
 // One tenant's reconciliation of one family (meetings or phone calls) and UTC day: walk Zoom's logs
 // of the day into the database, then check each meeting or call against the archive. A recording
@@ -62,11 +66,18 @@ const HANDOFF_PAGE = 50;
 /** A reset time already past on the workflow's clock (a worker whose clock runs ahead): try again after this. */
 const MIN_QUOTA_WAIT_MS = 60_000;
 
-export async function reconcile(input: ReconcileInput): Promise<ReconcileProgress> {
+export async function reconcile(input: ReconcileInput): Promise<ReconcileProgress | HandOff> {
   // A typo fails at once, naming what is valid, instead of retrying an activity for minutes.
   if (input.family !== 'meetings' && input.family !== 'phone') throw invalidReconcileInput(`"family" must be "meetings" or "phone", got ${JSON.stringify(input.family)}`);
   if (!isUtcDay(input.day)) throw invalidReconcileInput(`"day" must be a UTC day as yyyy-mm-dd, got ${JSON.stringify(input.day)}`);
   const key: ReconcileKey = { tenantId: input.tenantId, family: input.family, day: input.day };
+  // Started by hand under another ID: the day's own workflow does it (one reconciliation per day,
+  // never two at once). Runs started before this check replay as they were.
+  if (patched('console-canonical-id') && workflowInfo().workflowId !== reconcileWorkflowId(key.tenantId, key.family, key.day)) {
+    requireTenantId(input);
+    await checkTenant(key.tenantId);
+    return { handedTo: [await handOff<typeof reconcile>('reconcile', { ...reconcileStartOptions(key.tenantId, key.family, key.day), args: [key] })] };
+  }
   let progress: ReconcileProgress = {
     day: key.day, family: key.family, status: 'running', phase: 'walk', plan: null,
     pagesWalked: 0, heavyCallsUsed: 0, found: 0, checked: 0, missingFound: 0, failedCdrsWritten: 0, pausedUntil: null,
@@ -89,7 +100,11 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
     if (wakeAt <= now) wakeAt = now + MIN_QUOTA_WAIT_MS;
     progress = { ...progress, status: 'waiting_for_quota', pausedUntil: new Date(wakeAt).toISOString() };
     resumeRequested = false;
+    // Findable in the Web UI: `ZoomState = "waiting_for_quota"` (runs started before do not set it).
+    const marksState = patched('quota-wait-search-attribute');
+    if (marksState) upsertSearchAttributes([{ key: ZoomState, value: 'waiting_for_quota' }]);
     await condition(() => resumeRequested || cancelled, wakeAt - now);
+    if (marksState) upsertSearchAttributes([{ key: ZoomState, value: cancelled ? 'cancelled' : 'running' }]);
     if (cancelled) return false;
     progress = await saveReconciliationStatus({ ...key, status: 'running' });
     return true;
@@ -139,21 +154,21 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
     while (!cancelled) {
       const page = await nextMissing({ ...key, ...(handedThrough !== undefined ? { after: handedThrough } : {}), limit: HANDOFF_PAGE });
       for (const { source, meeting } of page.meetings) {
+        const ingest = { tenantId: key.tenantId, source, meeting, trigger: 'reconciliation' as const };
         await startIngest(() => startChild(ingestMeeting, {
-          workflowId: meetingWorkflowId(key.tenantId, meeting.uuid),
-          args: [{ tenantId: key.tenantId, source, meeting, trigger: 'reconciliation' }],
+          ...meetingStartOptions(ingest),
+          args: [ingest],
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          typedSearchAttributes: [{ key: ZoomTenant, value: key.tenantId }, { key: ZoomSource, value: source }, { key: ZoomMeetingUuid, value: meeting.uuid }],
         }));
       }
       for (const callId of page.callIds) {
+        const ingest = { tenantId: key.tenantId, callId, trigger: 'reconciliation' as const };
         await startIngest(() => startChild(ingestPhoneCall, {
-          workflowId: phoneCallWorkflowId(key.tenantId, callId),
-          args: [{ tenantId: key.tenantId, callId, trigger: 'reconciliation' }],
+          ...callStartOptions(ingest),
+          args: [ingest],
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          typedSearchAttributes: [{ key: ZoomTenant, value: key.tenantId }, { key: ZoomSource, value: 'phone' }, { key: ZoomCallId, value: callId }],
         }));
       }
       if (page.last === null) break;

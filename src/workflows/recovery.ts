@@ -6,7 +6,9 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -15,7 +17,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createConsoleActivities } from '../activities/console.js';
 import type { createRecoveryActivities } from '../activities/recovery.js';
+import type { RecoverySignal } from '../recovery/submit.js';
 import {
   meetingsProblems,
   retryFilesProblems,
@@ -27,13 +31,16 @@ import {
   type RetryFailedFilesRequest,
 } from '../recovery/requests.js';
 import type { RecoveryProgress, RecoveryWork } from '../recovery/types.js';
+import { checkTenant, invalidInput, requireTenantId, type HandOff } from './console.js';
+import { recoveryWorkflowId } from './ids.js';
 import { ingestMeeting } from './ingest-meeting.js';
 import { ingestPhoneCall } from './ingest-phone-call.js';
 import { apiCallOptions, databaseOptions, listingOptions } from './retry-policies.js';
-import { ZoomCallId, ZoomMeetingUuid, ZoomSource, ZoomTenant } from './search-attributes.js';
+import { callStartOptions, meetingStartOptions } from './start-options.js';
 
 type RecoveryActivities = ReturnType<typeof createRecoveryActivities>;
 const { fileRecovery, cancelRecovery, nextRecoveryRequest, settleRecoveryItems, finishRecoveryRequest, recoveryProgress } = proxyActivities<RecoveryActivities>(databaseOptions);
+const { submitRecovery } = proxyActivities<ReturnType<typeof createConsoleActivities>>(apiCallOptions);
 const { listRecoveryTimeframe } = proxyActivities<RecoveryActivities>(listingOptions);
 const { examineRecoveryItems } = proxyActivities<RecoveryActivities>({ ...apiCallOptions, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
 
@@ -47,7 +54,59 @@ export interface RecoveryInput {
   tenantId: string;
   /** Ingests run at once (default 4): a recovery never crowds out the schedule's own work. */
   concurrency?: number;
+  /**
+   * A request given at start, when an engineer starts a recovery from the Temporal UI (one of
+   * these; `requestedBy` defaults to "temporal-ui"). Under another ID than `recovery:<tenant>`,
+   * the request is sent to that workflow and this one ends naming it.
+   */
+  timeframe?: Omit<RecoverTimeframeRequest, 'requestedBy'> & { requestedBy?: string };
+  meetings?: Omit<RecoverMeetingsRequest, 'requestedBy'> & { requestedBy?: string };
+  retryFailedFiles?: Omit<RetryFailedFilesRequest, 'requestedBy'> & { requestedBy?: string };
 }
+
+/** What a recovery started by hand under another ID did: where its request went. */
+export interface RecoveryHandOff extends HandOff {
+  requestId: string;
+}
+
+/** What an update answers: the request's id, filed in the database (follow it with `progress` or the API). */
+export interface RecoveryAccepted {
+  requestId: string;
+  status: 'queued';
+}
+
+export const requestTimeframeUpdate = defineUpdate<RecoveryAccepted, [RecoverTimeframeRequest]>('requestTimeframe');
+export const requestMeetingsUpdate = defineUpdate<RecoveryAccepted, [RecoverMeetingsRequest]>('requestMeetings');
+export const requestFileRetryUpdate = defineUpdate<RecoveryAccepted, [RetryFailedFilesRequest]>('requestFileRetry');
+
+const BY_HAND = 'temporal-ui';
+
+/** The request an input carries, as an order, or null; a malformed one fails the workflow at once. */
+function orderFromInput(input: RecoveryInput, requestId: string): RecoveryOrder | null {
+  const given = [input.timeframe && 'timeframe', input.meetings && 'meetings', input.retryFailedFiles && 'retryFailedFiles'].filter(Boolean);
+  if (given.length > 1) throw invalidInput(`give one request: "timeframe", "meetings" or "retryFailedFiles", not ${given.join(' and ')}`);
+  const refuse = (problems: string[]) => {
+    if (problems.length > 0) throw invalidInput(problems.join('; '));
+  };
+  if (input.timeframe) {
+    const order = { requestedBy: BY_HAND, requestId, ...input.timeframe, kind: 'timeframe' as const };
+    refuse(timeframeProblems(order));
+    return order;
+  }
+  if (input.meetings) {
+    const order = { requestedBy: BY_HAND, requestId, ...input.meetings, kind: 'meetings' as const };
+    refuse(meetingsProblems(order));
+    return order;
+  }
+  if (input.retryFailedFiles) {
+    const order = { requestedBy: BY_HAND, requestId, ...input.retryFailedFiles, kind: 'files' as const };
+    refuse(retryFilesProblems(order));
+    return order;
+  }
+  return null;
+}
+
+const SIGNAL_OF = { timeframe: 'recoverTimeframe', meetings: 'recoverMeetings', files: 'retryFailedFiles' } as const;
 
 /** Items examined per activity: each costs at most a light Zoom call or two. */
 const ITEMS_PER_PAGE = 25;
@@ -69,10 +128,25 @@ const REFUSALS_SHOWN = 10;
  * a time. It waits for signals when idle and continues as new, carrying only its tenant, when its
  * history grows.
  */
-export async function recovery(input: RecoveryInput): Promise<void> {
+export async function recovery(input: RecoveryInput): Promise<void | RecoveryHandOff> {
   const { tenantId } = input;
   const concurrency = input.concurrency ?? 4;
   const inbox: RecoveryOrder[] = [];
+  // Checked in the first task; a request given at start goes to the tenant's one recovery.
+  // Runs started before these checks replay as they were.
+  if (patched('console-inputs')) {
+    requireTenantId(input);
+    await checkTenant(tenantId);
+    const order = orderFromInput(input, uuid4());
+    const canonical = recoveryWorkflowId(tenantId);
+    if (workflowInfo().workflowId !== canonical) {
+      if (!order) throw invalidInput(`the recovery of tenant "${tenantId}" runs as ${canonical}: start it under that ID, or give a request ("timeframe", "meetings" or "retryFailedFiles") to send it there`);
+      const { kind, ...request } = order;
+      const { workflowId } = await submitRecovery({ tenantId, signal: { name: SIGNAL_OF[kind], request } as RecoverySignal });
+      return { handedTo: [{ workflowId, status: 'started' }], requestId: order.requestId };
+    }
+    if (order) inbox.push(order);
+  }
   const cancels: string[] = [];
   const refused: string[] = [];
   let progress: RecoveryProgress = { tenantId, requests: [] };
@@ -100,6 +174,22 @@ export async function recovery(input: RecoveryInput): Promise<void> {
   });
   setHandler(progressQuery, () => ({ ...progress, waiting: inbox.length, refused }));
 
+  // Updates: the same requests, answered with their id once filed; a bad one is rejected by its
+  // validator before it enters the history.
+  let filedByUpdate = false;
+  const fileNow = async (order: RecoveryOrder): Promise<RecoveryAccepted> => {
+    signals += 1;
+    await fileRecovery({ tenantId, order });
+    filedByUpdate = true;
+    return { requestId: order.requestId, status: 'queued' };
+  };
+  const validate = (problems: string[]) => {
+    if (problems.length > 0) throw new Error(problems.join('; '));
+  };
+  setHandler(requestTimeframeUpdate, (r) => fileNow({ ...r, kind: 'timeframe', requestId: r.requestId ?? uuid4() }), { validator: (r) => validate(timeframeProblems(r ?? ({} as RecoverTimeframeRequest))) });
+  setHandler(requestMeetingsUpdate, (r) => fileNow({ ...r, kind: 'meetings', requestId: r.requestId ?? uuid4() }), { validator: (r) => validate(meetingsProblems(r ?? ({} as RecoverMeetingsRequest))) });
+  setHandler(requestFileRetryUpdate, (r) => fileNow({ ...r, kind: 'files', requestId: r.requestId ?? uuid4() }), { validator: (r) => validate(retryFilesProblems(r ?? ({} as RetryFailedFilesRequest))) });
+
   /** Files what the signals brought: requests into the database queue, cancellations onto it. */
   const fileInbox = async () => {
     while (inbox.length > 0) await fileRecovery({ tenantId, order: inbox.shift()! });
@@ -113,16 +203,8 @@ export async function recovery(input: RecoveryInput): Promise<void> {
   const runIngest = async (requestId: string, work: RecoveryWork) => {
     try {
       const child = work.kind === 'meeting'
-        ? await startChild(ingestMeeting, {
-          ...childOptions(work.workflowId),
-          args: [{ tenantId, source: work.source, meeting: work.meeting, trigger: 'recovery' }],
-          typedSearchAttributes: [{ key: ZoomTenant, value: tenantId }, { key: ZoomSource, value: work.source }, { key: ZoomMeetingUuid, value: work.meeting.uuid }],
-        })
-        : await startChild(ingestPhoneCall, {
-          ...childOptions(work.workflowId),
-          args: [{ tenantId, callId: work.callId, trigger: 'recovery' }],
-          typedSearchAttributes: [{ key: ZoomTenant, value: tenantId }, { key: ZoomSource, value: 'phone' }, { key: ZoomCallId, value: work.callId }],
-        });
+        ? await startChild(ingestMeeting, { ...childOptions, ...meetingStartOptions(meetingIngest(tenantId, work)), args: [meetingIngest(tenantId, work)] })
+        : await startChild(ingestPhoneCall, { ...childOptions, ...callStartOptions(callIngest(tenantId, work)), args: [callIngest(tenantId, work)] });
       await child.result().catch((err: Error) => log.warn('recovery ingest failed', { workflowId: work.workflowId, error: err.message }));
     } catch (err) {
       // The schedule, a webhook or another request is archiving it now: settled once that ends.
@@ -175,19 +257,23 @@ export async function recovery(input: RecoveryInput): Promise<void> {
       // Nothing may be lost across the new run: every signal filed, every handler done.
       await condition(allHandlersFinished);
       await fileInbox();
-      return continueAsNew<typeof recovery>(input);
+      // The new run carries the tenant only: every request is in the database.
+      return continueAsNew<typeof recovery>({ tenantId, ...(input.concurrency ? { concurrency: input.concurrency } : {}) });
     }
     if (!next) {
       progress = await recoveryProgress({ tenantId });
-      await condition(() => inbox.length > 0 || cancels.length > 0);
+      filedByUpdate = false;
+      await condition(() => inbox.length > 0 || cancels.length > 0 || filedByUpdate);
     }
   }
 }
 
-const childOptions = (workflowId: string) => ({
-  workflowId,
+const meetingIngest = (tenantId: string, work: Extract<RecoveryWork, { kind: 'meeting' }>) => ({ tenantId, source: work.source, meeting: work.meeting, trigger: 'recovery' as const });
+const callIngest = (tenantId: string, work: Extract<RecoveryWork, { kind: 'call' }>) => ({ tenantId, callId: work.callId, trigger: 'recovery' as const });
+
+const childOptions = {
   // A meeting archived before runs again (only what is missing is fetched); a running one is left be.
   workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
   // An ingest outlives a recovery that continues as new or is cancelled.
   parentClosePolicy: ParentClosePolicy.ABANDON,
-});
+};

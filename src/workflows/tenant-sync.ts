@@ -17,10 +17,10 @@ import type { MeetingRef, TenantSyncInput, TenantSyncTotals } from '../ingest/ty
 import { addChildResult } from './child-results.js';
 import { describeFailure } from './describe-failure.js';
 import { ingestMeeting } from './ingest-meeting.js';
-import { meetingWorkflowId } from './ids.js';
 import { tenantSyncV1 } from './legacy/tenant-sync-v1.js';
 import { databaseOptions, listingOptions } from './retry-policies.js';
-import { ZoomMeetingUuid, ZoomSource, ZoomTenant } from './search-attributes.js';
+import { meetingStartOptions } from './start-options.js';
+import { checkTenant, requireOneOf, requireTenantId } from './console.js';
 
 type SyncActivities = ReturnType<typeof createSyncActivities>;
 const { listMeetings } = proxyActivities<SyncActivities>(listingOptions);
@@ -49,6 +49,13 @@ export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTota
   // Runs started before the sync listed into the database replay the code they started with.
   if (!patched('sync-from-database')) return tenantSyncV1(input);
   const { tenantId, source } = input;
+  // A fresh start (the schedule's, or by hand from the Temporal UI) checks its input in its first
+  // task: a typo fails at once with a readable message. Runs started before: as they were.
+  if (!input.listedUntil && !input.pending && patched('console-validation')) {
+    requireTenantId(input);
+    requireOneOf('source', source, ['archiving', 'cloud_recordings'] as const);
+    await checkTenant(tenantId, source);
+  }
   const totals = { ...emptyTotals(), ...input.totals };
   try {
     let { listedUntil, cursor, usersNotListed = 0, userErrors = [] } = input;
@@ -113,18 +120,14 @@ export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTota
 async function archiveMeeting(input: TenantSyncInput, meeting: MeetingRef, waitMs: number, totals: TenantSyncTotals): Promise<void> {
   let child;
   try {
+    const ingest = { tenantId: input.tenantId, source: input.source, meeting, trigger: 'schedule' as const };
     child = await startChild(ingestMeeting, {
-      workflowId: meetingWorkflowId(input.tenantId, meeting.uuid),
-      args: [{ tenantId: input.tenantId, source: input.source, meeting, trigger: 'schedule' }],
+      ...meetingStartOptions(ingest),
+      args: [ingest],
       // A meeting archived before runs again when Zoom adds a late file; a running one is left be.
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       // The child outlives this sync when the sync stops waiting for it.
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: ZoomTenant, value: input.tenantId },
-        { key: ZoomSource, value: input.source },
-        { key: ZoomMeetingUuid, value: meeting.uuid },
-      ],
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;

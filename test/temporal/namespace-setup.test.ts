@@ -66,7 +66,7 @@ describe('search attributes', () => {
   it('fails with the attributes, their types and how to add them when the namespace does not exist or refuses', async () => {
     const namespace = `missing-${uniqueSuffix()}`;
     await expect(ensureSearchAttributes(connection, namespace)).rejects.toThrow(
-      new RegExp(`ZoomTenant=KEYWORD, ZoomSource=KEYWORD, ZoomMeetingUuid=KEYWORD, ZoomCallId=KEYWORD on namespace '${namespace}'.*tcld namespace search-attributes add`),
+      new RegExp(`ZoomTenant=KEYWORD, ZoomSource=KEYWORD, ZoomMeetingUuid=KEYWORD, ZoomCallId=KEYWORD, ZoomState=KEYWORD on namespace '${namespace}'.*tcld namespace search-attributes add`),
     );
   });
 });

@@ -22,7 +22,12 @@ export interface CallRef {
   callId: string;
   /** ISO 8601: the earliest recording start. */
   startTime: string;
+  /** Who called and who was called (name and number, as Zoom listed them): what the Temporal UI shows of the call. */
+  caller?: string;
+  callee?: string;
 }
+
+const party = (name: string | null, number: string) => (name ? `${name} (${number})` : number);
 
 /** Rows per statement: well under PostgreSQL's bind-parameter limit. */
 const ROWS_PER_STATEMENT = 1000;
@@ -124,12 +129,17 @@ export async function listCallsToArchive(db: Database, tenantId: string, options
     ? or(gt(listedCalls.startTime, new Date(options.after.startTime)), and(eq(listedCalls.startTime, new Date(options.after.startTime)), gt(listedCalls.callId, options.after.callId)))
     : undefined;
   const rows = await db
-    .select({ callId: listedCalls.callId, startTime: listedCalls.startTime })
+    .select({
+      callId: listedCalls.callId, startTime: listedCalls.startTime,
+      callerName: listedCalls.callerName, callerNumber: listedCalls.callerNumber, calleeName: listedCalls.calleeName, calleeNumber: listedCalls.calleeNumber,
+    })
     .from(listedCalls)
     .where(and(eq(listedCalls.tenantId, tenantId), after, pendingFileOfCall(db)))
     .orderBy(asc(listedCalls.startTime), asc(listedCalls.callId))
     .limit(options.limit);
-  return rows.map((r) => ({ callId: r.callId, startTime: r.startTime.toISOString() }));
+  return rows.map((r) => ({
+    callId: r.callId, startTime: r.startTime.toISOString(), caller: party(r.callerName, r.callerNumber), callee: party(r.calleeName, r.calleeNumber),
+  }));
 }
 
 export interface CallTrashCandidate {

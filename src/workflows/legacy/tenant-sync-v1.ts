@@ -110,7 +110,8 @@ async function archiveMeeting(input: TenantSyncInput, meeting: MeetingRef): Prom
         { key: ZoomMeetingUuid, value: meeting.uuid },
       ],
     });
-    return await child.result();
+    // Started under its canonical ID: it archives, never hands off.
+    return await child.result() as IngestMeetingResult;
   } catch (err) {
     // Already running: it archives the meeting; this sync only keeps the watermark before it.
     if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
