@@ -68,6 +68,7 @@ export function registerReconciliationRoutes(scope: FastifyInstance, deps: Route
         // Asked again once done: the days run again (each day's own ID keeps runs from doubling).
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         typedSearchAttributes: [{ key: ZoomTenant, value: tenant.id }],
+        staticSummary: `Reconcile ${from}..${to} of tenant ${tenant.id} (asked by ${request.principal!.name})`,
       });
       return reply.code(202).send({ workflowId, days, status: 'started' as const });
     } catch (err) {

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { recoveryWorkflowId } from '../workflows/ids.js';
 import type { RecoveryInput } from '../workflows/recovery.js';
 import { ZoomTenant } from '../workflows/search-attributes.js';
+import { recoverySummary } from '../workflows/summaries.js';
 import type { CancelRecoveryRequest, RecoverMeetingsRequest, RecoverTimeframeRequest, RetryFailedFilesRequest } from './requests.js';
 
 // How everything outside the workflow asks for a recovery (the API, the CSV intake, the sync's
@@ -31,6 +32,8 @@ export async function signalRecovery(temporal: TemporalTarget, tenantId: string,
     signal: signal.name,
     signalArgs: [signal.request],
     typedSearchAttributes: [{ key: ZoomTenant, value: tenantId }],
+    staticSummary: recoverySummary(tenantId),
+    memo: { tenant: tenantId },
   });
   return workflowId;
 }

@@ -5,6 +5,7 @@ import { listTenants, type Tenant } from '../db/queries/tenants.js';
 import type { PhoneSyncInput, SyncSource, TenantSyncInput } from '../ingest/types.js';
 import { csvIntakeScheduleId, reconcileScheduleId, syncScheduleId, syncWorkflowId } from '../workflows/ids.js';
 import type { CsvIntakeInput } from '../workflows/csv-intake.js';
+import { syncSummary } from '../workflows/summaries.js';
 import type { ReconcileDaysInput } from '../workflows/reconcile-days.js';
 import { ZoomSource, ZoomTenant } from '../workflows/search-attributes.js';
 
@@ -66,7 +67,10 @@ function reconcileScheduleOf(tenant: Tenant, settings: ScheduleSettings): BuiltS
   return withFingerprint({
     spec: { calendars: [{ hour: tenant.options.reconciliation?.hourUtc ?? DEFAULT_RECONCILE_HOUR_UTC, minute: 0 }], jitter: '10m' },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours' },
-    action: { type: 'startWorkflow' as const, workflowType: 'reconcileDays', workflowId: reconcileScheduleId(tenant.id), taskQueue: settings.taskQueue, args: [input] },
+    action: {
+      type: 'startWorkflow' as const, workflowType: 'reconcileDays', workflowId: reconcileScheduleId(tenant.id), taskQueue: settings.taskQueue, args: [input],
+      staticSummary: `Daily reconciliation of tenant ${tenant.id}: yesterday and the day before`,
+    },
   }, [{ key: ZoomTenant, value: tenant.id }]);
 }
 
@@ -87,7 +91,10 @@ function csvIntakeScheduleOf(tenant: Tenant, settings: ScheduleSettings): BuiltS
     spec: { intervals: [{ every: `${tenant.options.recovery?.csvPollSeconds ?? DEFAULT_CSV_POLL_SECONDS}s` }] },
     // A missed look is not worth catching up: the next one reads the same folder.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-    action: { type: 'startWorkflow' as const, workflowType: 'csvIntake', workflowId: csvIntakeScheduleId(tenant.id), taskQueue: settings.taskQueue, args: [input] },
+    action: {
+      type: 'startWorkflow' as const, workflowType: 'csvIntake', workflowId: csvIntakeScheduleId(tenant.id), taskQueue: settings.taskQueue, args: [input],
+      staticSummary: `CSV drop folder of tenant ${tenant.id}`,
+    },
   }, [{ key: ZoomTenant, value: tenant.id }]);
 }
 
@@ -131,6 +138,7 @@ function scheduleOf(tenant: Tenant, source: SyncSource, settings: ScheduleSettin
     workflowId: syncWorkflowId(tenant.id, source),
     taskQueue: settings.taskQueue,
     args: [input],
+    staticSummary: syncSummary(tenant.id, source),
   };
   return withFingerprint({ spec, policies, action }, [
     { key: ZoomTenant, value: tenant.id },

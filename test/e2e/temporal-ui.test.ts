@@ -1,0 +1,194 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runInfraScript } from '../../src/local/infra-scripts.js';
+import { startSimulator, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
+import { meetingWorkflowId, recoveryWorkflowId, reconcileWorkflowId } from '../../src/workflows/ids.js';
+import { expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, startE2eWorld, waitForRecoveryRequest, type E2eTenant, type E2eWorld } from './helpers.js';
+import { uniqueSuffix } from '../harness/index.js';
+
+// The Temporal Web UI as the engineers' console, driven the way the UI drives it: the Temporal CLI
+// (`temporal workflow start --type … --input '<json>'`, the same JSON payload the UI's Start
+// Workflow form sends) against the dev server, under random workflow IDs, with a worker of the
+// product's code and the Zoom simulator behind it. Expectations come from the ground truth.
+
+const run = promisify(execFile);
+const HOUR = 3600_000;
+const NOW = new Date(Math.floor(Date.now() / HOUR) * HOUR);
+
+let world: E2eWorld;
+let sim: RunningSimulator;
+let cli: string;
+let tenant: E2eTenant;
+
+beforeAll(async () => {
+  cli = runInfraScript('install-temporal-cli');
+  world = await startE2eWorld('e2e-temporal-ui');
+  sim = await startSimulator({ seed: 1515, now: NOW, freezeClock: true, tenants: [{ users: 2, days: 1, meetingsPerDay: 0, phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0, transcriptShare: 0, timelineShare: 0 }] });
+  tenant = await registerTenant(world, sim, { simTenant: 0, configure: [{ index: 0, modality: 'video', individualAudio: false }] });
+});
+
+afterAll(async () => {
+  await sim?.close();
+  await world?.close();
+});
+
+/** `temporal <args>` against the harness's dev server; resolves with its stdout (JSON where asked). */
+async function temporal(args: string[]): Promise<string> {
+  const { stdout } = await run(cli, [...args, '--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace')], { maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+/** Starts a workflow as the UI's Start Workflow form does: a type, the task queue, any ID, one JSON input. */
+async function startFromUi(type: string, input: unknown, workflowId = `ui-${uniqueSuffix()}`): Promise<string> {
+  await temporal(['workflow', 'start', '--type', type, '--task-queue', world.temporal.taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(input)]);
+  return workflowId;
+}
+
+async function resultOf(workflowId: string): Promise<unknown> {
+  return world.temporal.client.workflow.getHandle(workflowId).result();
+}
+
+const addMeeting = (hoursAgo: number, input: Parameters<RunningSimulator['control']['addMeeting']>[1] = {}): Promise<GroundTruthMeeting> =>
+  sim.control.addMeeting(tenant.zoom.accountId, {
+    hostId: tenant.users[0]!.zoomUserId, recorded: true, durationMinutes: 15, participants: 1,
+    start_time: new Date(NOW.getTime() - hoursAgo * HOUR).toISOString(), ...input,
+  });
+
+interface Described {
+  closeEvent?: { eventType: string; workflowExecutionFailedEventAttributes?: { failure: { message: string; applicationFailureInfo?: { type: string; nonRetryable?: boolean } } } };
+  executionConfig: { userMetadata?: { summary?: string; details?: string } };
+  workflowExecutionInfo: { status: string; memo?: { fields?: Record<string, unknown> } };
+}
+
+const describeOf = async (workflowId: string): Promise<Described> => JSON.parse(await temporal(['workflow', 'describe', '--workflow-id', workflowId, '-o', 'json'])) as Described;
+
+/** The workflow tasks a run took (a failure in the first task and no retry: exactly one). */
+async function workflowTasksOf(workflowId: string): Promise<number> {
+  const history = JSON.parse(await temporal(['workflow', 'show', '--workflow-id', workflowId, '-o', 'json'])) as { events: { eventType: string }[] };
+  return history.events.filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_STARTED').length;
+}
+
+/** Waits for a run to close and returns how it failed. */
+async function failureOf(workflowId: string): Promise<{ message: string; type: string | undefined; nonRetryable: boolean | undefined }> {
+  await expect(resultOf(workflowId)).rejects.toThrow();
+  const failure = (await describeOf(workflowId)).closeEvent?.workflowExecutionFailedEventAttributes?.failure;
+  return { message: failure?.message ?? '', type: failure?.applicationFailureInfo?.type, nonRetryable: failure?.applicationFailureInfo?.nonRetryable };
+}
+
+describe('starting the archive of a meeting from the UI', () => {
+  it('{tenantId, meetingUuid} under a random ID hands the meeting to meeting:<tenant>:<uuid>, which archives it, readable in the UI', async () => {
+    const meeting = await addMeeting(5);
+    const id = await startFromUi('ingestMeeting', { tenantId: tenant.tenantId, meetingUuid: meeting.uuid });
+    const canonical = meetingWorkflowId(tenant.tenantId, meeting.uuid);
+    expect(await resultOf(id)).toEqual({ handedTo: [{ workflowId: canonical, status: 'started' }] });
+    await resultOf(canonical);
+    const expected = expectedArchive(await sim.control.groundTruth(tenant.zoom.accountId), tenant).filter((m) => m.meeting.uuid === meeting.uuid);
+    await expectStoredExactlyFor(meeting.uuid, expected);
+    // The UI's list and detail pages show what the meeting is, not only its UUID.
+    const described = await describeOf(canonical);
+    expect(described.executionConfig.userMetadata?.summary).toBe(`${meeting.topic} · host ${meeting.host_id} · ${meeting.start_time.slice(0, 10)} ${meeting.start_time.slice(11, 16)} UTC`);
+    expect(described.executionConfig.userMetadata?.details).toContain(`instance UUID: \`${meeting.uuid}\``);
+    expect(described.workflowExecutionInfo.memo?.fields).toMatchObject({ tenant: tenant.tenantId, meetingNumber: String(meeting.id) });
+  });
+
+  it('{tenantId, meetingId} hands every ended instance of the number to its own workflow', async () => {
+    const first = await addMeeting(8, { id: 87654321098 });
+    const second = await addMeeting(7, { id: 87654321098 });
+    const id = await startFromUi('ingestMeeting', { tenantId: tenant.tenantId, meetingId: '876 5432 1098' });
+    const result = await resultOf(id) as { handedTo: { workflowId: string; status: string }[] };
+    expect(result.handedTo.map((h) => h.workflowId).sort()).toEqual([first, second].map((m) => meetingWorkflowId(tenant.tenantId, m.uuid)).sort());
+    for (const h of result.handedTo) await resultOf(h.workflowId);
+    const truth = expectedArchive(await sim.control.groundTruth(tenant.zoom.accountId), tenant);
+    for (const m of [first, second]) await expectStoredExactlyFor(m.uuid, truth.filter((e) => e.meeting.uuid === m.uuid));
+  });
+
+  it('a start of a meeting already being archived does not archive it twice', async () => {
+    const meeting = await addMeeting(4);
+    const truth = expectedArchive(await sim.control.groundTruth(tenant.zoom.accountId), tenant).filter((m) => m.meeting.uuid === meeting.uuid);
+    const slowFile = filesOf(truth)[0]!.file;
+    // Its first file takes 8 s: the meeting is surely still being archived when the UI start comes.
+    await sim.control.setFileFault(tenant.zoom.accountId, slowFile.id, 'slow', 8_000);
+    const canonical = meetingWorkflowId(tenant.tenantId, meeting.uuid);
+    await startFromUi('ingestMeeting', { tenantId: tenant.tenantId, meetingUuid: meeting.uuid }, canonical);
+    await sim.control.resetCounters();
+    const second = await startFromUi('ingestMeeting', { tenantId: tenant.tenantId, meetingUuid: meeting.uuid });
+    expect(await resultOf(second)).toEqual({ handedTo: [{ workflowId: canonical, status: 'already_running' }] });
+    await resultOf(canonical);
+    await sim.control.setFileFault(tenant.zoom.accountId, slowFile.id, null);
+    await expectStoredExactlyFor(meeting.uuid, truth);
+    // Each file was downloaded once: by the canonical workflow, never by the second start.
+    expect((await sim.control.getCounters()).downloads.requests).toBeLessThanOrEqual(filesOf(truth).length);
+  });
+});
+
+describe('other workflows started from the UI', () => {
+  it('reconcile under a random ID hands the day to reconcile:<tenant>:<family>:<day>; query progress and signal resumeNow work on it', async () => {
+    const day = new Date(NOW.getTime() - 86_400_000).toISOString().slice(0, 10);
+    const id = await startFromUi('reconcile', { tenantId: tenant.tenantId, family: 'meetings', day });
+    const canonical = reconcileWorkflowId(tenant.tenantId, 'meetings', day);
+    expect(await resultOf(id)).toEqual({ handedTo: [{ workflowId: canonical, status: 'started' }] });
+    await temporal(['workflow', 'signal', '--workflow-id', canonical, '--name', 'resumeNow']);
+    const progress = JSON.parse(await temporal(['workflow', 'query', '--workflow-id', canonical, '--type', 'progress', '-o', 'json'])) as { queryResult: [{ day: string; family: string }] };
+    expect(progress.queryResult[0]).toMatchObject({ day, family: 'meetings' });
+    expect(await resultOf(canonical)).toMatchObject({ day, status: 'finished' });
+    expect((await describeOf(canonical)).executionConfig.userMetadata?.summary).toBe(`Reconcile meetings of ${day} · tenant ${tenant.tenantId}`);
+  });
+
+  it('recovery under a random ID sends its request to recovery:<tenant>; the update answers with a request id; query and signal work', async () => {
+    const meeting = await addMeeting(3);
+    const id = await startFromUi('recovery', { tenantId: tenant.tenantId, meetings: { refs: [meeting.uuid] } });
+    const sent = await resultOf(id) as { handedTo: { workflowId: string }[]; requestId: string };
+    expect(sent.handedTo).toEqual([{ workflowId: recoveryWorkflowId(tenant.tenantId), status: 'started' }]);
+    expect(await waitForRecoveryRequest(world, tenant.tenantId, sent.requestId)).toMatchObject({ status: 'finished', requestedBy: 'temporal-ui' });
+
+    // An update gets the request's id back; a bad one is rejected before it enters the history.
+    const later = await addMeeting(2);
+    const updated = JSON.parse(await temporal(['workflow', 'update', 'execute', '--workflow-id', recoveryWorkflowId(tenant.tenantId), '--name', 'requestMeetings',
+      '--input', JSON.stringify({ refs: [later.uuid], requestedBy: 'engineer' }), '-o', 'json'])) as { result: { requestId: string; status: string } };
+    expect(updated.result).toMatchObject({ status: 'queued', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    await expect(temporal(['workflow', 'update', 'execute', '--workflow-id', recoveryWorkflowId(tenant.tenantId), '--name', 'requestMeetings', '--input', JSON.stringify({ refs: ['nope'], requestedBy: 'engineer' })]))
+      .rejects.toThrow(/unable to update workflow: refs\[0\]: \\?"nope\\?" is neither a meeting ID/);
+    expect(await waitForRecoveryRequest(world, tenant.tenantId, updated.result.requestId)).toMatchObject({ status: 'finished' });
+    const progress = JSON.parse(await temporal(['workflow', 'query', '--workflow-id', recoveryWorkflowId(tenant.tenantId), '--type', 'progress', '-o', 'json'])) as { queryResult: [{ requests: { requestId: string; archived: number }[] }] };
+    expect(progress.queryResult[0].requests.find((r) => r.requestId === updated.result.requestId)).toMatchObject({ archived: 1 });
+    await temporal(['workflow', 'signal', '--workflow-id', recoveryWorkflowId(tenant.tenantId), '--name', 'cancel', '--input', JSON.stringify({ requestId: updated.result.requestId })]);
+    expect((await describeOf(recoveryWorkflowId(tenant.tenantId))).executionConfig.userMetadata?.summary).toBe(`Recovery of tenant ${tenant.tenantId} (requests by signal)`);
+  });
+
+  it('a sync of a source runs under any ID and archives like the schedule\'s', async () => {
+    const id = await startFromUi('tenantSync', { tenantId: tenant.tenantId, source: 'cloud_recordings' });
+    expect(await resultOf(id)).toMatchObject({ failed: 0 });
+    await expectStoredExactly(world, tenant.tenantId, filesOf(expectedArchive(await sim.control.groundTruth(tenant.zoom.accountId), tenant)));
+  });
+});
+
+describe('invalid input from the UI', () => {
+  const cases: { what: string; type: string; input: (t: string) => unknown; message: RegExp; failureType: string }[] = [
+    { what: 'an unknown tenant', type: 'ingestMeeting', input: () => ({ tenantId: 'acme-typo', meetingUuid: 'RNpCsw/vQwZiMD++A0dl9g==' }), message: /^unknown tenant "acme-typo"; the tenants are: /, failureType: 'UnknownTenant' },
+    { what: 'a malformed meeting UUID', type: 'ingestMeeting', input: (t) => ({ tenantId: t, meetingUuid: 'not-a-uuid' }), message: /"meetingUuid" must be a Zoom instance UUID/, failureType: 'InvalidWorkflowInput' },
+    { what: 'a meeting id of 5 digits', type: 'ingestMeeting', input: (t) => ({ tenantId: t, meetingId: '12345' }), message: /"meetingId" must be a meeting number of 9 to 11 digits/, failureType: 'InvalidWorkflowInput' },
+    { what: 'both a UUID and an id', type: 'ingestMeeting', input: (t) => ({ tenantId: t, meetingId: '81234567890', meetingUuid: 'RNpCsw/vQwZiMD++A0dl9g==' }), message: /give exactly one of "meetingUuid"/, failureType: 'InvalidWorkflowInput' },
+    { what: 'a source the tenant does not import', type: 'tenantSync', input: (t) => ({ tenantId: t, source: 'archiving' }), message: /does not import archiving; it imports: cloud_recordings/, failureType: 'SourceNotEnabled' },
+    { what: 'a source that does not exist', type: 'tenantSync', input: (t) => ({ tenantId: t, source: 'archive' }), message: /"source" must be one of "archiving", "cloud_recordings"/, failureType: 'InvalidWorkflowInput' },
+    { what: 'a malformed day', type: 'reconcile', input: (t) => ({ tenantId: t, family: 'meetings', day: '2026-13-01' }), message: /"day" must be a UTC day as yyyy-mm-dd/, failureType: 'InvalidReconcileInput' },
+    { what: 'a call of a tenant that does not import phone', type: 'ingestPhoneCall', input: (t) => ({ tenantId: t, callId: 'some-call' }), message: /does not import phone; it imports: cloud_recordings/, failureType: 'SourceNotEnabled' },
+    { what: 'a recovery with a bad time frame', type: 'recovery', input: (t) => ({ tenantId: t, timeframe: { source: 'cloud_recordings', from: 'yesterday', to: '2026-12-01T00:00:00Z' } }), message: /from: an ISO 8601 instant/, failureType: 'InvalidWorkflowInput' },
+  ];
+
+  it.each(cases)('$what fails in its first task with a non-retryable, readable failure', async ({ type, input, message, failureType }) => {
+    const id = await startFromUi(type, input(tenant.tenantId));
+    const failure = await failureOf(id);
+    expect(failure.message).toMatch(message);
+    expect(failure).toMatchObject({ type: failureType, nonRetryable: true });
+    expect(await workflowTasksOf(id)).toBe(1);
+  });
+});
+
+async function expectStoredExactlyFor(meetingUuid: string, expected: ReturnType<typeof expectedArchive>) {
+  const files = filesOf(expected);
+  expect(files.length).toBeGreaterThan(0);
+  const rows = (await mediaFilesOf(world, tenant.tenantId)).filter((f) => f.platformCallId === meetingUuid);
+  expect(rows.filter((r) => r.state === 'stored').length).toBe(files.length);
+  expect(new Set(rows.map((r) => r.zoomFileId)).size).toBe(rows.length);
+}
