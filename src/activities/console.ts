@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { getListedCall } from '../db/queries/phone-calls.js';
+import { getListedCall, partyLabel } from '../db/queries/phone-calls.js';
 import { listRecordedUsers } from '../db/queries/recorded-users.js';
 import { signalRecovery, type RecoverySignal } from '../recovery/submit.js';
 import { getTenant, listTenants, type Tenant } from '../db/queries/tenants.js';
 import type { MeetingRef, MeetingSource, SyncSource } from '../ingest/types.js';
+import type { CallParties } from '../workflows/summaries.js';
 import { ZoomNotFoundError, type PastMeetingInstance } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
@@ -50,15 +51,17 @@ export const createConsoleActivities = (deps: ActivityDeps) => {
      * The tenant exists (and imports `source`, when given; and has listed `callId`, when given);
      * its sources. A local activity: it answers in the workflow's first task.
      */
-    async checkConsoleTenant(input: { tenantId: string; source?: SyncSource; callId?: string }): Promise<{ sources: SyncSource[] }> {
+    async checkConsoleTenant(input: { tenantId: string; source?: SyncSource; callId?: string }): Promise<{ sources: SyncSource[]; call?: { startTime: string } & CallParties }> {
       const tenant = await requireConsoleTenant(input.tenantId, input.source);
-      if (input.callId && !(await getListedCall(deps.db, tenant.id, input.callId))) {
+      if (!input.callId) return { sources: sourcesOf(tenant) };
+      const call = await getListedCall(deps.db, tenant.id, input.callId);
+      if (!call) {
         throw ApplicationFailure.nonRetryable(
           `tenant "${tenant.id}" has no listed call "${input.callId}": a phone sync lists it (or a recovery of its time frame: recoverTimeframe with source "phone")`,
           CONSOLE_FAILURES.callNotFound,
         );
       }
-      return { sources: sourcesOf(tenant) };
+      return { sources: sourcesOf(tenant), call: { startTime: call.startTime.toISOString(), caller: partyLabel(call.callerName, call.callerNumber), callee: partyLabel(call.calleeName, call.calleeNumber) } };
     },
 
     /** Sends a request to the tenant's recovery workflow (signal-with-start), for a recovery started by hand under another ID. */

@@ -58,7 +58,7 @@ const { checkConsoleTenant } = proxyLocalActivities<ReturnType<typeof createCons
 });
 
 /** The tenant exists, imports `source` and has listed `callId` (when given): checked in the workflow's first task (a local activity). */
-export async function checkTenant(tenantId: string, source?: SyncSource, callId?: string): Promise<{ sources: SyncSource[] }> {
+export async function checkTenant(tenantId: string, source?: SyncSource, callId?: string): Promise<Awaited<ReturnType<ReturnType<typeof createConsoleActivities>['checkConsoleTenant']>>> {
   try {
     return await checkConsoleTenant({ tenantId, ...(source ? { source } : {}), ...(callId ? { callId } : {}) });
   } catch (err) {

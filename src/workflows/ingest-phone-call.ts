@@ -25,10 +25,10 @@ export async function ingestPhoneCall(input: IngestPhoneCallInput | ArchiveCallR
     // By hand from the Temporal UI: `{ tenantId, callId }`, checked in the first task.
     const tenantId = requireTenantId(input);
     if (typeof input.callId !== 'string' || input.callId.trim() === '' || input.callId.length > 200) throw invalidInput(`"callId" must be a Zoom Phone call id, got ${JSON.stringify(input.callId)}`);
-    await checkTenant(tenantId, 'phone', input.callId);
+    const { call: listed } = await checkTenant(tenantId, 'phone', input.callId);
     const call: IngestPhoneCallInput = { tenantId, callId: input.callId, trigger: 'console' };
     if (ownId === phoneCallWorkflowId(tenantId, call.callId)) return archiveCall(call);
-    return { handedTo: [await handOff<typeof ingestPhoneCall>('ingestPhoneCall', { ...callStartOptions(call), args: [call] })] };
+    return { handedTo: [await handOff<typeof ingestPhoneCall>('ingestPhoneCall', { ...callStartOptions(call, listed), args: [call] })] };
   }
   // Under another ID, the canonical workflow does the work (runs started before: as they were).
   if (patched('console-canonical-id') && ownId !== phoneCallWorkflowId(input.tenantId, input.callId)) {

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runInfraScript } from '../../src/local/infra-scripts.js';
 import { startSimulator, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
-import { meetingWorkflowId, recoveryWorkflowId, reconcileWorkflowId } from '../../src/workflows/ids.js';
+import { meetingWorkflowId, phoneCallWorkflowId, recoveryWorkflowId, reconcileWorkflowId } from '../../src/workflows/ids.js';
 import { expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, startE2eWorld, waitForRecoveryRequest, type E2eTenant, type E2eWorld } from './helpers.js';
 import { uniqueSuffix } from '../harness/index.js';
 
@@ -20,12 +20,24 @@ let world: E2eWorld;
 let sim: RunningSimulator;
 let cli: string;
 let tenant: E2eTenant;
+let phoneTenant: E2eTenant;
 
 beforeAll(async () => {
   cli = runInfraScript('install-temporal-cli');
   world = await startE2eWorld('e2e-temporal-ui');
-  sim = await startSimulator({ seed: 1515, now: NOW, freezeClock: true, tenants: [{ users: 2, days: 1, meetingsPerDay: 0, phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0, transcriptShare: 0, timelineShare: 0 }] });
+  sim = await startSimulator({
+    seed: 1515, now: NOW, freezeClock: true,
+    tenants: [
+      { users: 2, days: 1, meetingsPerDay: 0, phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0, transcriptShare: 0, timelineShare: 0 },
+      { users: 3, inactiveUsers: 0, days: 1, meetingsPerDay: 0, phoneCallsPerDay: 4, mediaScale: 0.01 },
+    ],
+  });
   tenant = await registerTenant(world, sim, { simTenant: 0, configure: [{ index: 0, modality: 'video', individualAudio: false }] });
+  phoneTenant = await registerTenant(world, sim, {
+    simTenant: 1,
+    configure: [0, 1, 2].map((index) => ({ index, modality: 'voice' as const, individualAudio: false, phoneExtension: true })),
+    tenant: { archivingEnabled: false, cloudRecordingsEnabled: false, phoneEnabled: true },
+  });
 });
 
 afterAll(async () => {
@@ -154,6 +166,24 @@ describe('other workflows started from the UI', () => {
     expect(progress.queryResult[0].requests.find((r) => r.requestId === updated.result.requestId)).toMatchObject({ archived: 1 });
     await temporal(['workflow', 'signal', '--workflow-id', recoveryWorkflowId(tenant.tenantId), '--name', 'cancel', '--input', JSON.stringify({ requestId: updated.result.requestId })]);
     expect((await describeOf(recoveryWorkflowId(tenant.tenantId))).executionConfig.userMetadata?.summary).toBe(`Recovery of tenant ${tenant.tenantId} (requests by signal)`);
+  });
+
+  it('phoneSync and a call by {tenantId, callId} under random IDs: the call goes to phone:<tenant>:<call id>, nothing downloaded twice', async () => {
+    const synced = await startFromUi('phoneSync', { tenantId: phoneTenant.tenantId });
+    expect(await resultOf(synced)).toMatchObject({ failed: 0 });
+    const calls = (await mediaFilesOf(world, phoneTenant.tenantId)).filter((f) => f.state === 'stored');
+    expect(calls.length).toBeGreaterThan(0);
+    const callId = calls[0]!.platformCallId;
+    await sim.control.resetCounters();
+    const id = await startFromUi('ingestPhoneCall', { tenantId: phoneTenant.tenantId, callId });
+    expect(await resultOf(id)).toEqual({ handedTo: [{ workflowId: phoneCallWorkflowId(phoneTenant.tenantId, callId), status: 'started' }] });
+    expect(await resultOf(phoneCallWorkflowId(phoneTenant.tenantId, callId))).toMatchObject({ stored: 0, failed: 0 });
+    expect((await sim.control.getCounters()).downloads.requests).toBe(0);
+    const summary = (await describeOf(phoneCallWorkflowId(phoneTenant.tenantId, callId))).executionConfig.userMetadata?.summary;
+    expect(summary).toMatch(/ → /);
+    // A call the archive never listed is refused at once, naming how it gets listed.
+    const unknown = await startFromUi('ingestPhoneCall', { tenantId: phoneTenant.tenantId, callId: 'no-such-call' });
+    expect((await failureOf(unknown)).message).toMatch(/has no listed call "no-such-call": a phone sync lists it/);
   });
 
   it('a sync of a source runs under any ID and archives like the schedule\'s', async () => {

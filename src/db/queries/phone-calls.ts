@@ -27,7 +27,8 @@ export interface CallRef {
   callee?: string;
 }
 
-const party = (name: string | null, number: string) => (name ? `${name} (${number})` : number);
+/** A party as people read it: `Name (number)`, or the number alone. */
+export const partyLabel = (name: string | null, number: string) => (name ? `${name} (${number})` : number);
 
 /** Rows per statement: well under PostgreSQL's bind-parameter limit. */
 const ROWS_PER_STATEMENT = 1000;
@@ -138,7 +139,7 @@ export async function listCallsToArchive(db: Database, tenantId: string, options
     .orderBy(asc(listedCalls.startTime), asc(listedCalls.callId))
     .limit(options.limit);
   return rows.map((r) => ({
-    callId: r.callId, startTime: r.startTime.toISOString(), caller: party(r.callerName, r.callerNumber), callee: party(r.calleeName, r.calleeNumber),
+    callId: r.callId, startTime: r.startTime.toISOString(), caller: partyLabel(r.callerName, r.callerNumber), callee: partyLabel(r.calleeName, r.calleeNumber),
   }));
 }
 
