@@ -16,6 +16,13 @@ const TENANT_ID = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const MEETING_UUID = /^[A-Za-z0-9+/]{22}==$/;
 const MEETING_ID = /^\d{9,11}$/;
 
+/** The Start Workflow form left empty, or a list or a string typed: refused with an example (not a failing task retried forever). */
+export function requireObject(input: unknown, example: string): void {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw invalidInput(`the input must be one JSON object, e.g. ${example}; got ${JSON.stringify(input) ?? 'nothing'}`);
+  }
+}
+
 export function requireTenantId(input: unknown): string {
   const tenantId = (input as { tenantId?: unknown } | null | undefined)?.tenantId;
   if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId)) {

@@ -1,8 +1,8 @@
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createConsoleActivities } from '../activities/console.js';
 import type { createMeetingActivities } from '../activities/meeting.js';
 import type { IngestMeetingInput, IngestMeetingResult, MeetingSource } from '../ingest/types.js';
-import { checkTenant, handOff, readable, requireMeetingRef, requireOneOf, requireTenantId, type HandedTo, type HandOff } from './console.js';
+import { checkTenant, handOff, readable, requireMeetingRef, requireObject, requireOneOf, requireTenantId, type HandedTo, type HandOff } from './console.js';
 import { meetingWorkflowId } from './ids.js';
 import { meetingStartOptions } from './start-options.js';
 import { archiveFiles, failureMessage, SMALL_FILES_PER_ACTIVITY } from './archive-files.js';
@@ -37,6 +37,7 @@ const MEETING_SOURCES: readonly MeetingSource[] = ['archiving', 'cloud_recording
  * can all ask for the same meeting and it is archived once; a later run only fetches what is new.
  */
 export async function ingestMeeting(input: IngestMeetingInput | ArchiveMeetingRequest): Promise<IngestMeetingResult | HandOff> {
+  requireObject(input, '{"tenantId":"acme","meetingUuid":"…"}');
   if (!('meeting' in input)) return archiveByHand(input);
   // Started by hand with a full input under another ID: the canonical workflow does the work, so
   // the same meeting is never archived by two workflows at once. (Runs started before: as they were.)
@@ -70,8 +71,12 @@ async function archiveByHand(request: ArchiveMeetingRequest): Promise<IngestMeet
     if (meetingWorkflowId(tenantId, meeting.uuid) === ownId) own = input;
     else handedTo.push(await handOff<typeof ingestMeeting>('ingestMeeting', { ...meetingStartOptions(input), args: [input] }));
   }
-  if (own && handedTo.length === 0) return archiveMeeting(own);
-  if (own) await archiveMeeting(own);
+  if (own) {
+    // Started by hand under its canonical ID: findable like the schedule's (ZoomTenant, ...).
+    upsertSearchAttributes(meetingStartOptions(own).typedSearchAttributes);
+    if (handedTo.length === 0) return archiveMeeting(own);
+    await archiveMeeting(own);
+  }
   return { handedTo };
 }
 

@@ -1,7 +1,7 @@
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createPhoneCallActivities } from '../activities/phone-call.js';
 import type { IngestPhoneCallInput, IngestPhoneCallResult } from '../ingest/types.js';
-import { checkTenant, handOff, invalidInput, requireTenantId, type HandOff } from './console.js';
+import { checkTenant, handOff, invalidInput, requireObject, requireTenantId, type HandOff } from './console.js';
 import { phoneCallWorkflowId } from './ids.js';
 import { callStartOptions } from './start-options.js';
 import { archiveFiles, failureMessage, SMALL_FILES_PER_ACTIVITY } from './archive-files.js';
@@ -20,6 +20,7 @@ const { writePhoneCdrs } = proxyLocalActivities<PhoneCallActivities>(localDataba
  * ask for the same call and it is archived once; a later run (a late leg) only fetches what is new.
  */
 export async function ingestPhoneCall(input: IngestPhoneCallInput | ArchiveCallRequest): Promise<IngestPhoneCallResult | HandOff> {
+  requireObject(input, '{"tenantId":"acme","callId":"…"}');
   const ownId = workflowInfo().workflowId;
   if (input.trigger === undefined) {
     // By hand from the Temporal UI: `{ tenantId, callId }`, checked in the first task.
@@ -27,7 +28,11 @@ export async function ingestPhoneCall(input: IngestPhoneCallInput | ArchiveCallR
     if (typeof input.callId !== 'string' || input.callId.trim() === '' || input.callId.length > 200) throw invalidInput(`"callId" must be a Zoom Phone call id, got ${JSON.stringify(input.callId)}`);
     const { call: listed } = await checkTenant(tenantId, 'phone', input.callId);
     const call: IngestPhoneCallInput = { tenantId, callId: input.callId, trigger: 'console' };
-    if (ownId === phoneCallWorkflowId(tenantId, call.callId)) return archiveCall(call);
+    if (ownId === phoneCallWorkflowId(tenantId, call.callId)) {
+      // Started by hand under its canonical ID: findable like the schedule's (ZoomTenant, ZoomCallId).
+      upsertSearchAttributes(callStartOptions(call).typedSearchAttributes);
+      return archiveCall(call);
+    }
     return { handedTo: [await handOff<typeof ingestPhoneCall>('ingestPhoneCall', { ...callStartOptions(call, listed), args: [call] })] };
   }
   // Under another ID, the canonical workflow does the work (runs started before: as they were).

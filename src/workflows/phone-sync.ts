@@ -21,7 +21,7 @@ import { describeFailure } from './describe-failure.js';
 import { ingestPhoneCall } from './ingest-phone-call.js';
 import { databaseOptions, listingOptions } from './retry-policies.js';
 import { callStartOptions } from './start-options.js';
-import { checkTenant, requireTenantId } from './console.js';
+import { checkTenant, requireObject, requireTenantId } from './console.js';
 
 type PhoneSyncActivities = ReturnType<typeof createPhoneSyncActivities>;
 type SyncActivities = ReturnType<typeof createSyncActivities>;
@@ -47,6 +47,7 @@ const emptyTotals = (): PhoneSyncTotals => ({ calls: 0, stored: 0, alreadyStored
  * a few at a time, waiting for each only so long (`childWaitSeconds`).
  */
 export async function phoneSync(input: PhoneSyncInput): Promise<PhoneSyncTotals> {
+  requireObject(input, '{"tenantId":"acme"}');
   const { tenantId } = input;
   // A fresh start checks its input in its first task (runs started before: as they were).
   if (!input.listedUntil && patched('console-validation')) {

@@ -5,6 +5,7 @@ import type { ReconcileFamily } from '../reconciliation/types.js';
 import { invalidReconcileInput, isUtcDay, reconcile } from './reconcile.js';
 import { databaseOptions } from './retry-policies.js';
 import { reconcileStartOptions } from './start-options.js';
+import { requireObject, requireTenantId } from './console.js';
 
 // Starts the reconciliations of a tenant's days: by its daily schedule (no dates: the day before,
 // and the day before that again for recordings Zoom listed late), or on demand for a range. Each
@@ -51,6 +52,8 @@ export function daysToReconcile(input: Pick<ReconcileDaysInput, 'from' | 'to'>, 
 }
 
 export async function reconcileDays(input: ReconcileDaysInput): Promise<ReconcileDaysResult> {
+  requireObject(input, '{"tenantId":"acme","from":"2026-11-01","to":"2026-11-30"}');
+  requireTenantId(input);
   const days = daysToReconcile(input, new Date().getTime());
   const imported = await reconciliationFamilies({ tenantId: input.tenantId });
   const families = input.families ?? imported;

@@ -31,7 +31,7 @@ import {
   type RetryFailedFilesRequest,
 } from '../recovery/requests.js';
 import type { RecoveryProgress, RecoveryWork } from '../recovery/types.js';
-import { checkTenant, invalidInput, requireTenantId, type HandOff } from './console.js';
+import { checkTenant, invalidInput, requireObject, requireTenantId, type HandOff } from './console.js';
 import { recoveryWorkflowId } from './ids.js';
 import { ingestMeeting } from './ingest-meeting.js';
 import { ingestPhoneCall } from './ingest-phone-call.js';
@@ -129,6 +129,7 @@ const REFUSALS_SHOWN = 10;
  * history grows.
  */
 export async function recovery(input: RecoveryInput): Promise<void | RecoveryHandOff> {
+  requireObject(input, '{"tenantId":"acme","meetings":{"refs":["81234567890"]}}');
   const { tenantId } = input;
   const concurrency = input.concurrency ?? 4;
   const inbox: RecoveryOrder[] = [];

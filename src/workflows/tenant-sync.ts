@@ -20,7 +20,7 @@ import { ingestMeeting } from './ingest-meeting.js';
 import { tenantSyncV1 } from './legacy/tenant-sync-v1.js';
 import { databaseOptions, listingOptions } from './retry-policies.js';
 import { meetingStartOptions } from './start-options.js';
-import { checkTenant, requireOneOf, requireTenantId } from './console.js';
+import { checkTenant, requireObject, requireOneOf, requireTenantId } from './console.js';
 
 type SyncActivities = ReturnType<typeof createSyncActivities>;
 const { listMeetings } = proxyActivities<SyncActivities>(listingOptions);
@@ -46,6 +46,7 @@ const emptyTotals = (): TenantSyncTotals => ({ meetings: 0, stored: 0, alreadySt
  * (overlap: skip) or by hand.
  */
 export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTotals> {
+  requireObject(input, '{"tenantId":"acme","source":"cloud_recordings"}');
   // Runs started before the sync listed into the database replay the code they started with.
   if (!patched('sync-from-database')) return tenantSyncV1(input);
   const { tenantId, source } = input;

@@ -128,7 +128,8 @@ describe('reconciliation within the daily quota (its histories feed the replay t
     const handle = await env.client.workflow.start('reconcile', {
       taskQueue, workflowId: reconcileWorkflowId(tenantId, 'meetings', yesterday),
       // One step per run: every step continues as new, so progress is read across runs.
-      args: [{ tenantId, family: 'meetings', day: yesterday, stepsPerRun: 1 }],
+      // markQuotaWait off: the time-skipping server indexes no ZoomState (temporal-ui.test.ts checks it on the dev server).
+      args: [{ tenantId, family: 'meetings', day: yesterday, stepsPerRun: 1, markQuotaWait: false }],
     });
     const result = await (await newWorker()).runUntil(async () => {
       const asleep = await waitForProgress(tenantId, (p) => p.status === 'waiting_for_quota');
@@ -189,7 +190,7 @@ describe('reconciliation within the daily quota (its histories feed the replay t
     const raised = await tenantWithUnrecordedDay('resume', 4);
     const cancelled = await tenantWithUnrecordedDay('cancel', 4);
     const start = (tenantId: string) => env.client.workflow.start('reconcile', {
-      taskQueue, workflowId: reconcileWorkflowId(tenantId, 'meetings', yesterday), args: [{ tenantId, family: 'meetings', day: yesterday }],
+      taskQueue, workflowId: reconcileWorkflowId(tenantId, 'meetings', yesterday), args: [{ tenantId, family: 'meetings', day: yesterday, markQuotaWait: false }],
     });
     const resumed = await start(raised.tenantId);
     const stopped = await start(cancelled.tenantId);

@@ -10,7 +10,7 @@ import { createZoomClients, type ZoomClients } from '../../src/activities/zoom-c
 import { openDatabase, type OpenDatabase } from '../../src/db/client.js';
 import { listConversations, type Conversation } from '../../src/db/queries/conversations.js';
 import { upsertRecordedUser } from '../../src/db/queries/recorded-users.js';
-import { upsertTenant } from '../../src/db/queries/tenants.js';
+import { upsertTenant, type TenantInput } from '../../src/db/queries/tenants.js';
 import { simulatedTenantInput } from '../../src/demo/demo-tenant.js';
 import { mediaFiles } from '../../src/db/schema/media-files.js';
 import { createSecretBox } from '../../src/security/secrets.js';
@@ -46,6 +46,7 @@ export interface ResilienceWorld {
 export async function startResilienceWorld(
   label: string,
   simOptions: SimulatorOptions,
+  tenant: Partial<TenantInput> = {},
 ): Promise<ResilienceWorld> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -70,6 +71,7 @@ export async function startResilienceWorld(
     const truth = await sim.control.groundTruth(credentials.accountId);
     await upsertTenant(database.db, secrets, simulatedTenantInput(TENANT_ID, 'Resilience (simulated Zoom account)', credentials, {
       pollIntervalSeconds: 3600,
+      ...tenant,
     }));
     for (const user of truth.users) {
       await upsertRecordedUser(database.db, TENANT_ID, {

@@ -131,7 +131,7 @@ describe('a worker killed with SIGKILL in the middle of a phone recording\'s dow
     world = await startResilienceWorld('kill-phone', {
       seed: 62,
       tenants: [{ users: 2, inactiveUsers: 0, meetingsPerDay: 0, days: 1, phoneCallsPerDay: 0 }],
-    });
+    }, { phoneEnabled: true });
   });
 
   afterAll(async () => {

@@ -128,6 +128,9 @@ describe('starting the archive of a meeting from the UI', () => {
     expect(await resultOf(second)).toEqual({ handedTo: [{ workflowId: canonical, status: 'already_running' }] });
     await resultOf(canonical);
     await sim.control.setFileFault(tenant.zoom.accountId, slowFile.id, null);
+    // Started by hand under its canonical ID, it is as findable as a schedule's: `ZoomTenant = "<tenant>"`.
+    const listed = await temporal(['workflow', 'list', '--query', `ZoomTenant = "${tenant.tenantId}" AND WorkflowId = "${canonical}"`, '-o', 'jsonl']);
+    expect(listed).toContain(canonical);
     await expectStoredExactlyFor(meeting.uuid, truth);
     // Each file was downloaded once: by the canonical workflow, never by the second start.
     expect((await sim.control.getCounters()).downloads.requests).toBeLessThanOrEqual(filesOf(truth).length);
@@ -145,6 +148,24 @@ describe('other workflows started from the UI', () => {
     expect(progress.queryResult[0]).toMatchObject({ day, family: 'meetings' });
     expect(await resultOf(canonical)).toMatchObject({ day, status: 'finished' });
     expect((await describeOf(canonical)).executionConfig.userMetadata?.summary).toBe(`Reconcile meetings of ${day} · tenant ${tenant.tenantId}`);
+  });
+
+  it('a reconciliation asleep for Zoom\'s quota is found by ZoomState = "waiting_for_quota", and a cancel signal ends it', async () => {
+    // A tenant whose whole daily quota is taken: its reconciliation sleeps at its first heavy call.
+    const starved = await registerTenant(world, sim, {
+      simTenant: 0, configure: [{ index: 1, modality: 'video', individualAudio: false }],
+      tenant: { options: { deleteAfterArchive: false, zoomDailyQuota: { meetings: 1 }, reconciliation: { quotaShare: 0.01, meetingPlan: 'user_reports' } } },
+    });
+    const day = new Date(NOW.getTime() - 86_400_000).toISOString().slice(0, 10);
+    const canonical = reconcileWorkflowId(starved.tenantId, 'meetings', day);
+    await startFromUi('reconcile', { tenantId: starved.tenantId, family: 'meetings', day }, canonical);
+    const progressOf = async () => (JSON.parse(await temporal(['workflow', 'query', '--workflow-id', canonical, '--type', 'progress', '-o', 'json'])) as { queryResult: [{ status: string }] }).queryResult[0];
+    await expect.poll(async () => (await progressOf()).status, { timeout: 30_000, interval: 1_000 }).toBe('waiting_for_quota');
+    const query = `WorkflowType = "reconcile" AND ExecutionStatus = "Running" AND ZoomState = "waiting_for_quota"`;
+    await expect.poll(async () => (JSON.parse(`[${(await temporal(['workflow', 'list', '--query', query, '-o', 'jsonl'])).trim().split('\n').filter(Boolean).join(',')}]`) as { execution: { workflowId: string } }[])
+      .map((w) => w.execution.workflowId), { timeout: 30_000, interval: 1_000 }).toContain(canonical);
+    await temporal(['workflow', 'signal', '--workflow-id', canonical, '--name', 'cancel']);
+    expect(await resultOf(canonical)).toMatchObject({ status: 'cancelled' });
   });
 
   it('recovery under a random ID sends its request to recovery:<tenant>; the update answers with a request id; query and signal work', async () => {
@@ -195,6 +216,8 @@ describe('other workflows started from the UI', () => {
 
 describe('invalid input from the UI', () => {
   const cases: { what: string; type: string; input: (t: string) => unknown; message: RegExp; failureType: string }[] = [
+    { what: 'no input at all', type: 'ingestMeeting', input: () => null, message: /^the input must be one JSON object, e\.g\. \{"tenantId":"acme","meetingUuid":"…"\}; got null$/, failureType: 'InvalidWorkflowInput' },
+    { what: 'a range of reconciliation with a bad tenant id', type: 'reconcileDays', input: () => ({ tenantId: 'Acme Corp', from: '2026-11-01', to: '2026-11-02' }), message: /"tenantId" must be a tenant id/, failureType: 'InvalidWorkflowInput' },
     { what: 'an unknown tenant', type: 'ingestMeeting', input: () => ({ tenantId: 'acme-typo', meetingUuid: 'RNpCsw/vQwZiMD++A0dl9g==' }), message: /^unknown tenant "acme-typo"; the tenants are: /, failureType: 'UnknownTenant' },
     { what: 'a malformed meeting UUID', type: 'ingestMeeting', input: (t) => ({ tenantId: t, meetingUuid: 'not-a-uuid' }), message: /"meetingUuid" must be a Zoom instance UUID/, failureType: 'InvalidWorkflowInput' },
     { what: 'a meeting id of 5 digits', type: 'ingestMeeting', input: (t) => ({ tenantId: t, meetingId: '12345' }), message: /"meetingId" must be a meeting number of 9 to 11 digits/, failureType: 'InvalidWorkflowInput' },
