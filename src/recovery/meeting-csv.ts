@@ -40,9 +40,12 @@ export function meetingRefOf(cell: string): { ref: string } | { reason: string }
   const value = cell.trim();
   if (value === '') return { reason: 'empty: a meeting ID or UUID is needed' };
   if (UUID.test(value)) return { ref: value };
-  const digits = value.replace(/[\s-]/g, '');
-  if (MEETING_ID.test(digits)) return { ref: digits };
-  if (/^\d+$/.test(digits)) return { reason: `"${value}" has ${digits.length} digits: a meeting ID has 9 to 11` };
+  // Spaces and dashes group digits (812 3456 7890, 812-3456-7890); they never lead or trail.
+  if (/^\d+(?:[\s-]+\d+)*$/.test(value)) {
+    const digits = value.replace(/[\s-]/g, '');
+    if (MEETING_ID.test(digits)) return { ref: digits };
+    return { reason: `"${value}" has ${digits.length} digits: a meeting ID has 9 to 11` };
+  }
   return { reason: `"${value}" is neither a meeting ID (9 to 11 digits) nor a meeting UUID (24 characters ending in ==)` };
 }
 

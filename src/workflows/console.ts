@@ -41,7 +41,9 @@ export function requireMeetingRef(input: { meetingUuid?: unknown; meetingId?: un
     if (typeof meetingUuid !== 'string' || !MEETING_UUID.test(meetingUuid)) throw invalidInput(`"meetingUuid" must be a Zoom instance UUID (24 characters ending in ==), got ${JSON.stringify(meetingUuid)}`);
     return { meetingUuid };
   }
-  const digits = typeof meetingId === 'string' ? meetingId.replace(/[\s-]/g, '') : typeof meetingId === 'number' ? String(meetingId) : '';
+  // Spaces and dashes may group the digits (812 3456 7890); they never lead or trail.
+  const text = typeof meetingId === 'number' ? String(meetingId) : typeof meetingId === 'string' ? meetingId.trim() : '';
+  const digits = /^\d+(?:[\s-]+\d+)*$/.test(text) ? text.replace(/[\s-]/g, '') : '';
   if (!MEETING_ID.test(digits)) throw invalidInput(`"meetingId" must be a meeting number of 9 to 11 digits, got ${JSON.stringify(meetingId)}`);
   return { meetingId: digits };
 }

@@ -46,6 +46,9 @@ describe('a meeting CSV', () => {
 
   it('names what a single cell holds', () => {
     expect(meetingRefOf(' 812-3456-7890 ')).toEqual({ ref: '81234567890' });
+    // A dash groups digits; it does not lead (a negative number is no meeting ID).
+    expect(meetingRefOf('-15966625832')).toEqual({ reason: '"-15966625832" is neither a meeting ID (9 to 11 digits) nor a meeting UUID (24 characters ending in ==)' });
+    expect(meetingRefOf('812 3456')).toEqual({ reason: '"812 3456" has 7 digits: a meeting ID has 9 to 11' });
     expect(meetingRefOf('')).toEqual({ reason: 'empty: a meeting ID or UUID is needed' });
   });
 });
