@@ -207,6 +207,22 @@ describe('other workflows started from the UI', () => {
     expect((await failureOf(unknown)).message).toMatch(/has no listed call "no-such-call": a phone sync lists it/);
   });
 
+  it('reconcileDays, a recovery of a time frame and a retry of failed files, each as documented, complete', async () => {
+    const day = new Date(NOW.getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
+    const days = await startFromUi('reconcileDays', { tenantId: tenant.tenantId, from: day, to: day });
+    const started = await resultOf(days) as { started: string[] };
+    expect(started).toEqual({ started: [reconcileWorkflowId(tenant.tenantId, 'meetings', day)], alreadyRunning: [] });
+    expect(await resultOf(started.started[0]!)).toMatchObject({ day, status: 'finished' });
+
+    const frame = await startFromUi('recovery', { tenantId: tenant.tenantId, timeframe: { source: 'cloud_recordings', from: new Date(NOW.getTime() - 6 * HOUR).toISOString(), to: NOW.toISOString(), reason: 'ticket 4711' } });
+    const sentFrame = await resultOf(frame) as { requestId: string };
+    expect(await waitForRecoveryRequest(world, tenant.tenantId, sentFrame.requestId)).toMatchObject({ status: 'finished', kind: 'timeframe', reason: 'ticket 4711' });
+
+    const retry = await startFromUi('recovery', { tenantId: tenant.tenantId, retryFailedFiles: {} });
+    const sentRetry = await resultOf(retry) as { requestId: string };
+    expect(await waitForRecoveryRequest(world, tenant.tenantId, sentRetry.requestId)).toMatchObject({ status: 'finished', kind: 'files' });
+  });
+
   it('a sync of a source runs under any ID and archives like the schedule\'s', async () => {
     const id = await startFromUi('tenantSync', { tenantId: tenant.tenantId, source: 'cloud_recordings' });
     expect(await resultOf(id)).toMatchObject({ failed: 0 });
