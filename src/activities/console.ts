@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { getListedCall, partyLabel } from '../db/queries/phone-calls.js';
 import { listRecordedUsers } from '../db/queries/recorded-users.js';
 import { signalRecovery, type RecoverySignal } from '../recovery/submit.js';
-import { getTenant, listTenants, type Tenant } from '../db/queries/tenants.js';
+import { enabledMeetingSources, enabledSources, getTenant, listTenants, type Tenant } from '../db/queries/tenants.js';
 import type { MeetingRef, MeetingSource, SyncSource } from '../ingest/types.js';
 import type { CallParties } from '../workflows/summaries.js';
 import { ZoomNotFoundError, type PastMeetingInstance } from '../zoom/index.js';
@@ -24,10 +24,6 @@ export const CONSOLE_FAILURES = {
   notConfigured: 'ConsoleNotConfigured',
 } as const;
 
-const SOURCES: readonly SyncSource[] = ['archiving', 'cloud_recordings', 'phone'];
-
-export const sourcesOf = (tenant: Tenant): SyncSource[] =>
-  SOURCES.filter((s) => ({ archiving: tenant.archivingEnabled, cloud_recordings: tenant.cloudRecordingsEnabled, phone: tenant.phoneEnabled })[s]);
 
 export const createConsoleActivities = (deps: ActivityDeps) => {
   async function requireConsoleTenant(tenantId: string, source?: SyncSource): Promise<Tenant> {
@@ -39,7 +35,7 @@ export const createConsoleActivities = (deps: ActivityDeps) => {
         CONSOLE_FAILURES.unknownTenant,
       );
     }
-    const enabled = sourcesOf(tenant);
+    const enabled = enabledSources(tenant);
     if (source && !enabled.includes(source)) {
       throw ApplicationFailure.nonRetryable(`tenant "${tenantId}" does not import ${source}; it imports: ${enabled.join(', ') || 'nothing'}`, CONSOLE_FAILURES.sourceNotEnabled);
     }
@@ -53,7 +49,7 @@ export const createConsoleActivities = (deps: ActivityDeps) => {
      */
     async checkConsoleTenant(input: { tenantId: string; source?: SyncSource; callId?: string }): Promise<{ sources: SyncSource[]; call?: { startTime: string } & CallParties }> {
       const tenant = await requireConsoleTenant(input.tenantId, input.source);
-      if (!input.callId) return { sources: sourcesOf(tenant) };
+      if (!input.callId) return { sources: enabledSources(tenant) };
       const call = await getListedCall(deps.db, tenant.id, input.callId);
       if (!call) {
         throw ApplicationFailure.nonRetryable(
@@ -61,7 +57,7 @@ export const createConsoleActivities = (deps: ActivityDeps) => {
           CONSOLE_FAILURES.callNotFound,
         );
       }
-      return { sources: sourcesOf(tenant), call: { startTime: call.startTime.toISOString(), caller: partyLabel(call.callerName, call.callerNumber), callee: partyLabel(call.calleeName, call.calleeNumber) } };
+      return { sources: enabledSources(tenant), call: { startTime: call.startTime.toISOString(), caller: partyLabel(call.callerName, call.callerNumber), callee: partyLabel(call.calleeName, call.calleeNumber) } };
     },
 
     /** Sends a request to the tenant's recovery workflow (signal-with-start), for a recovery started by hand under another ID. */
@@ -93,7 +89,7 @@ export const createConsoleActivities = (deps: ActivityDeps) => {
             uuids = instances.map((i) => i.uuid);
             if (uuids.length === 0) throw ApplicationFailure.nonRetryable(`Zoom holds no ended instance of meeting ${input.meetingId} in tenant "${tenant.id}"`, CONSOLE_FAILURES.meetingNotFound);
           }
-          const sources = input.source ? [input.source] : sourcesOf(tenant).filter((s): s is MeetingSource => s !== 'phone');
+          const sources = input.source ? [input.source] : enabledMeetingSources(tenant);
           const configured = configuredUsersOf(await listRecordedUsers(deps.db, tenant.id, { enabledOnly: true }));
           const found: { source: MeetingSource; meeting: MeetingRef }[] = [];
           const missing: string[] = [];

@@ -18,7 +18,7 @@ import {
   type RecoveryItemInput,
   type RecoveryRequest,
 } from '../db/queries/recovery.js';
-import { requireTenant, type Tenant } from '../db/queries/tenants.js';
+import { enabledMeetingSources, requireTenant, type Tenant } from '../db/queries/tenants.js';
 import type { MeetingRef, MeetingSource, SyncSource } from '../ingest/types.js';
 import type { RecoveryOrder } from '../recovery/requests.js';
 import type { RecoveryProgress, RecoveryRequestSummary, RecoveryWork } from '../recovery/types.js';
@@ -37,9 +37,6 @@ import { createPhoneSyncActivities } from './phone-listing.js';
 
 /** Requests shown by the `progress` query: every one not done, and the latest few done. */
 const PROGRESS_REQUESTS = 10;
-
-const meetingSourcesOf = (tenant: Tenant): MeetingSource[] =>
-  [tenant.archivingEnabled ? 'archiving' as const : null, tenant.cloudRecordingsEnabled ? 'cloud_recordings' as const : null].filter((s) => s !== null);
 
 /** A file still to be archived: waiting (pending) or failed. Stored and deliberately skipped files are done. */
 const isOpen = (f: MediaFile) => f.state === 'pending' || f.state === 'failed';
@@ -129,7 +126,7 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
     }
 
     // A meeting UUID. A time frame's meetings were just listed with their files; any other is asked of Zoom.
-    const sources = item.source ? [item.source as MeetingSource] : request.source ? [request.source as MeetingSource] : meetingSourcesOf(tenant);
+    const sources = item.source ? [item.source as MeetingSource] : request.source ? [request.source as MeetingSource] : enabledMeetingSources(tenant);
     const listed = request.kind === 'timeframe' ? await getListedMeeting(deps.db, tenant.id, item.meetingRef) : undefined;
     let found: { source: MeetingSource; meeting: MeetingRef } | undefined = listed ? { source: listed.source, meeting: listed } : undefined;
     let notOurs = false;
@@ -208,7 +205,7 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
           const users = await listRecordedUsers(deps.db, tenant.id, { enabledOnly: true });
           items = [];
           try {
-            for (const source of request.source ? [request.source as MeetingSource] : meetingSourcesOf(tenant)) {
+            for (const source of request.source ? [request.source as MeetingSource] : enabledMeetingSources(tenant)) {
               await listMeetingWindow({ db: deps.db, zoom, tenantId: tenant.id, users, from, to }, source);
               heartbeat({ source });
               items.push(...(await listedMeetingsBetween(deps.db, tenant.id, source, from, to)).map((m) => ({

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { archiveSummary } from '../db/queries/archive-summary.js';
 import { listRecoveryRequests } from '../db/queries/recovery.js';
 import { listSyncStates } from '../db/queries/sync-state.js';
-import { listTenants } from '../db/queries/tenants.js';
+import { enabledSources, listTenants } from '../db/queries/tenants.js';
+import { SYNC_SOURCES } from '../db/schema/sync.js';
 import { listUserListingStates } from '../db/queries/user-listing-states.js';
 import { errorResponses } from './errors.js';
 import { iso, loadTenant, security, tenantParams, typed, type RouteDeps } from './route-kit.js';
@@ -12,18 +13,16 @@ import type { FastifyInstance } from 'fastify';
 // product this replaces showed (sync running/finished/error, last attempt, recordings fetched
 // till, authorization), with what failed and why.
 
-const SOURCES = ['archiving', 'cloud_recordings', 'phone'] as const;
-
 const tenantSchema = z.object({
   id: z.string(),
   name: z.string(),
   plan: z.string(),
-  sources: z.array(z.enum(SOURCES)),
+  sources: z.array(z.enum(SYNC_SOURCES)),
   pollIntervalSeconds: z.number(),
 });
 
 const syncSchema = z.object({
-  source: z.enum(SOURCES),
+  source: z.enum(SYNC_SOURCES),
   process: z.enum(['running', 'finished', 'error']).describe('The sync process: running, finished, or error (finished_with_errors and failed)'),
   status: z.string().describe('The detailed status: running, finished, finished_with_errors, failed'),
   lastAttemptAt: z.string().nullable(),
@@ -45,8 +44,6 @@ const statusSchema = z.object({
   recoveriesActive: z.number(),
 });
 
-const sourcesOf = (t: { archivingEnabled: boolean; cloudRecordingsEnabled: boolean; phoneEnabled: boolean }) =>
-  SOURCES.filter((s) => ({ archiving: t.archivingEnabled, cloud_recordings: t.cloudRecordingsEnabled, phone: t.phoneEnabled })[s]);
 
 export function registerStatusRoutes(scope: FastifyInstance, deps: RouteDeps): void {
   const api = typed(scope);
@@ -56,7 +53,7 @@ export function registerStatusRoutes(scope: FastifyInstance, deps: RouteDeps): v
     const allowed = request.principal?.tenants;
     return {
       tenants: (await listTenants(deps.db)).filter((t) => !allowed || allowed.includes(t.id)).map((t) => ({
-        id: t.id, name: t.name, plan: t.plan, sources: sourcesOf(t), pollIntervalSeconds: t.pollIntervalSeconds,
+        id: t.id, name: t.name, plan: t.plan, sources: enabledSources(t), pollIntervalSeconds: t.pollIntervalSeconds,
       })),
     };
   });
@@ -69,7 +66,7 @@ export function registerStatusRoutes(scope: FastifyInstance, deps: RouteDeps): v
     },
   }, async (request) => {
     const tenant = await loadTenant(deps.db, request.params.tenant);
-    const enabled = sourcesOf(tenant);
+    const enabled = enabledSources(tenant);
     const states = (await listSyncStates(deps.db, tenant.id)).filter((s) => enabled.includes(s.source));
     const users = await listUserListingStates(deps.db, tenant.id, 'cloud_recordings');
     const archive = await archiveSummary(deps.db, tenant.id);

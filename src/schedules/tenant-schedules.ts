@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
 import type { Database } from '../db/client.js';
-import { listTenants, type Tenant } from '../db/queries/tenants.js';
+import { enabledSources, listTenants, type Tenant } from '../db/queries/tenants.js';
+import { SYNC_SOURCES } from '../db/schema/sync.js';
 import type { PhoneSyncInput, SyncSource, TenantSyncInput } from '../ingest/types.js';
 import { csvIntakeScheduleId, reconcileScheduleId, syncScheduleId, syncWorkflowId } from '../workflows/ids.js';
 import type { CsvIntakeInput } from '../workflows/csv-intake.js';
@@ -17,8 +18,6 @@ import { ZoomSource, ZoomTenant } from '../workflows/search-attributes.js';
 // sources turned off and of tenants that are gone (on this deployment's task queue). It is idempotent and safe to run from several
 // processes at once (`tenants apply`, every worker and API replica at start, `schedules sync`):
 // a create that loses the race becomes an update, and an update writes the same content.
-
-const SOURCES: SyncSource[] = ['archiving', 'cloud_recordings', 'phone'];
 
 export interface ScheduleSettings {
   taskQueue: string;
@@ -37,14 +36,11 @@ export interface ScheduleChanges {
 
 const noChanges = (): ScheduleChanges => ({ created: [], updated: [], deleted: [], unchanged: [] });
 
-const enabledSources = (tenant: Tenant): SyncSource[] =>
-  SOURCES.filter((s) => ({ archiving: tenant.archivingEnabled, cloud_recordings: tenant.cloudRecordingsEnabled, phone: tenant.phoneEnabled })[s]);
-
 /** The tenant of `sync:<tenant>:<source>`, `reconcile:<tenant>` or `csv:<tenant>`, for schedules this module made. */
 function tenantOfScheduleId(scheduleId: string): string | undefined {
   const [kind, tenantId, source, ...rest] = scheduleId.split(':');
   if ((kind === 'reconcile' || kind === 'csv') && tenantId && source === undefined) return tenantId;
-  if (kind !== 'sync' || !tenantId || rest.length > 0 || !SOURCES.includes(source as SyncSource)) return undefined;
+  if (kind !== 'sync' || !tenantId || rest.length > 0 || !SYNC_SOURCES.includes(source as SyncSource)) return undefined;
   return tenantId;
 }
 
@@ -105,7 +101,7 @@ function tenantSchedules(tenant: Tenant, settings: ScheduleSettings): { schedule
   // CSV files list meetings: a tenant that imports no meeting source has no use for them.
   const readsCsv = sources.some((s) => s !== 'phone') && tenant.options.recovery?.csvIntake !== false;
   return [
-    ...SOURCES.map((source) => ({
+    ...SYNC_SOURCES.map((source) => ({
       scheduleId: syncScheduleId(tenant.id, source),
       memo: { tenant: tenant.id, source },
       schedule: sources.includes(source) ? scheduleOf(tenant, source, settings) : null,

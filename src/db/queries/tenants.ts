@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SecretBox } from '../../security/secrets.js';
 import type { Database } from '../client.js';
 import { UnknownTenantError } from '../errors.js';
-import { TENANT_ID_PATTERN, ZOOM_PLANS, tenants } from '../schema/index.js';
+import { SYNC_SOURCES, TENANT_ID_PATTERN, ZOOM_PLANS, tenants, type SyncSource } from '../schema/index.js';
 import { parseInput, replaceIfChanged } from './upsert.js';
 
 const isRegExp = (pattern: string) => {
@@ -64,6 +64,18 @@ export type TenantInput = z.input<typeof tenantInputSchema>;
 const { zoomClientSecretSealed: _secret, webhookSecretTokenSealed: _token, ...publicColumns } = getTableColumns(tenants);
 type TenantRow = typeof tenants.$inferSelect;
 export type Tenant = Omit<TenantRow, 'zoomClientSecretSealed' | 'webhookSecretTokenSealed'>;
+
+type SourceSwitches = Pick<Tenant, 'archivingEnabled' | 'cloudRecordingsEnabled' | 'phoneEnabled'>;
+
+/** The sources a tenant imports, in a fixed order (archiving, cloud recordings, phone). */
+export function enabledSources(tenant: SourceSwitches): SyncSource[] {
+  return SYNC_SOURCES.filter((s) => ({ archiving: tenant.archivingEnabled, cloud_recordings: tenant.cloudRecordingsEnabled, phone: tenant.phoneEnabled })[s]);
+}
+
+/** The meeting sources a tenant imports: archiving first, then cloud recordings. */
+export function enabledMeetingSources(tenant: SourceSwitches): ('archiving' | 'cloud_recordings')[] {
+  return enabledSources(tenant).filter((s): s is 'archiving' | 'cloud_recordings' => s !== 'phone');
+}
 
 export interface TenantCredentials {
   zoomAccountId: string;
