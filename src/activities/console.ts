@@ -8,7 +8,7 @@ import type { CallParties } from '../workflows/summaries.js';
 import { ZoomNotFoundError, type PastMeetingInstance } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
-import { fetchHeldMeeting } from './held-meeting.js';
+import { findHeldMeeting } from './held-meeting.js';
 import { configuredUsersOf } from './meeting-listing.js';
 
 // What a workflow started by hand (the Temporal UI, `temporal workflow start`) looks up from the
@@ -94,20 +94,12 @@ export const createConsoleActivities = (deps: ActivityDeps) => {
           const found: { source: MeetingSource; meeting: MeetingRef }[] = [];
           const missing: string[] = [];
           for (const uuid of uuids) {
-            let why = `Zoom holds no ${sources.map((s) => (s === 'archiving' ? 'archive' : 'cloud recording')).join(' or ')} of it`;
-            let held;
-            for (const source of sources) {
-              const fetched = await fetchHeldMeeting(zoom, tenant.id, source, uuid, configured);
-              if (!fetched) continue;
-              if (!fetched.ours) {
-                why = 'no configured user hosted it or has a recording in it';
-                continue;
-              }
-              held = { source, meeting: fetched.held.ref };
-              break;
-            }
-            if (held) found.push(held);
-            else missing.push(`${uuid}: ${why}`);
+            const held = await findHeldMeeting(zoom, tenant.id, sources, uuid, configured);
+            if ('missing' in held) {
+              missing.push(`${uuid}: ${held.missing === 'not_ours'
+                ? 'no configured user hosted it or has a recording in it'
+                : `Zoom holds no ${sources.map((s) => (s === 'archiving' ? 'archive' : 'cloud recording')).join(' or ')} of it`}`);
+            } else found.push({ source: held.source, meeting: held.held.ref });
           }
           if (found.length === 0) throw ApplicationFailure.nonRetryable(`nothing to archive in tenant "${tenant.id}": ${missing.join('; ')}`, CONSOLE_FAILURES.meetingNotFound);
           return found;

@@ -11,14 +11,14 @@ import {
 } from '../db/queries/reconciliation.js';
 import { findRecordedUsers, listRecordedUsers, nextRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
 import type { Tenant } from '../db/queries/tenants.js';
-import { fromArchive, fromCloudRecording } from '../ingest/listed-files.js';
 import { foldParticipants } from '../ingest/meeting-cdr.js';
 import type { MeetingRef, MeetingSource } from '../ingest/types.js';
 import { REASONS, failedMeetingCdr } from '../reconciliation/failed-cdrs.js';
 import { chooseMeetingPlan, DASHBOARD_LISTINGS, USER_REPORT_LISTINGS, type MeetingPlan } from '../reconciliation/meeting-plan.js';
 import type { ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
-import { ZoomNotFoundError, type DashboardMeeting, type ReportMeeting, type ZoomClient } from '../zoom/index.js';
+import type { DashboardMeeting, ReportMeeting, ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
+import { meetingInSource } from './held-meeting.js';
 import { participantRows, recordedUser } from './meeting.js';
 import { progressOf, reconcileStep, requireRun, runKey, walkListingInto } from './reconciliation.js';
 
@@ -146,19 +146,13 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
 
 /** Whether Zoom still holds files of the meeting for one of the tenant's sources; the meeting as the ingest needs it. */
 async function recordingHeld(zoom: ZoomClient, tenant: Tenant, item: ReconciliationItem): Promise<{ source: MeetingSource; meeting: MeetingRef } | null> {
-  const uuid = item.platformCallId;
-  const attempts: { source: MeetingSource; ask: () => Promise<{ ref: MeetingRef; files: unknown[] }> }[] = [];
   // A listing that says "not recorded" is believed; one that says nothing is asked (user reports do not say).
-  if (tenant.cloudRecordingsEnabled && item.facts.recorded !== false) attempts.push({ source: 'cloud_recordings', ask: async () => fromCloudRecording(tenant.id, await zoom.getMeetingRecordings(uuid)) });
-  if (tenant.archivingEnabled && item.facts.archived !== false) attempts.push({ source: 'archiving', ask: async () => fromArchive(tenant.id, await zoom.getPastMeetingArchiveFiles(uuid)) });
-  for (const attempt of attempts) {
-    try {
-      const listed = await attempt.ask();
-      if (listed.files.length > 0) return { source: attempt.source, meeting: listed.ref };
-    } catch (err) {
-      // Zoom quirk: a meeting without recording answers 404 (code 3301), like one that never was.
-      if (!(err instanceof ZoomNotFoundError)) throw err;
-    }
+  const sources: MeetingSource[] = [];
+  if (tenant.cloudRecordingsEnabled && item.facts.recorded !== false) sources.push('cloud_recordings');
+  if (tenant.archivingEnabled && item.facts.archived !== false) sources.push('archiving');
+  for (const source of sources) {
+    const found = await meetingInSource(zoom, tenant.id, source, item.platformCallId);
+    if (found && found.listed.files.length > 0) return { source, meeting: found.listed.ref };
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import { getListedMeeting, listedMeetingsBetween, upsertListedMeetings } from '../db/queries/listed-meetings.js';
-import { getMediaFile, listMediaFiles, reopenFailedFile, trackListedFilesOfMeetings, type MediaFile } from '../db/queries/media-files.js';
+import { getMediaFile, listMediaFiles, reopenFailedFile, trackListedFilesOfMeetings } from '../db/queries/media-files.js';
 import { listedCallIdsBetween } from '../db/queries/phone-calls.js';
 import { listRecordedUsers } from '../db/queries/recorded-users.js';
 import {
@@ -26,8 +26,8 @@ import { meetingWorkflowId, phoneCallWorkflowId } from '../workflows/ids.js';
 import { isZoomError, ZoomNotFoundError, type PastMeetingInstance, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
-import { fetchHeldMeeting } from './held-meeting.js';
-import { configuredUsersOf, listMeetingWindow } from './meeting-listing.js';
+import { findHeldMeeting } from './held-meeting.js';
+import { configuredUsersOf, listMeetingWindow, type ConfiguredUsers } from './meeting-listing.js';
 import { createPhoneSyncActivities } from './phone-listing.js';
 
 // The recovery workflow's activities (src/workflows/recovery.ts): file a request, list a time
@@ -38,8 +38,15 @@ import { createPhoneSyncActivities } from './phone-listing.js';
 /** Requests shown by the `progress` query: every one not done, and the latest few done. */
 const PROGRESS_REQUESTS = 10;
 
-/** A file still to be archived: waiting (pending) or failed. Stored and deliberately skipped files are done. */
-const isOpen = (f: MediaFile) => f.state === 'pending' || f.state === 'failed';
+/**
+ * Whether the meeting or call has a file still to be archived (waiting, or failed: those are
+ * reopened so its ingest tries them again). Stored and deliberately skipped files are done.
+ */
+async function reopenUnarchived(deps: ActivityDeps, tenantId: string, platformCallId: string): Promise<boolean> {
+  const open = (await listMediaFiles(deps.db, tenantId, { platformCallId })).filter((f) => f.state === 'pending' || f.state === 'failed');
+  for (const f of open) if (f.state === 'failed') await reopenFailedFile(deps.db, tenantId, f.zoomFileId);
+  return open.length > 0;
+}
 
 async function summaries(deps: ActivityDeps, tenantId: string, requests: RecoveryRequest[]): Promise<RecoveryRequestSummary[]> {
   const counts = await recoveryCounts(deps.db, tenantId, requests.map((r) => r.id));
@@ -80,7 +87,12 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
    * One item, examined: the state it ends in, or the ingest it needs. A meeting number becomes one
    * item per instance (added to the request, examined in a later page).
    */
-  async function examine(zoom: () => Promise<ZoomClient>, tenant: Tenant, request: RecoveryRequest, item: RecoveryItem): Promise<RecoveryWork | null> {
+  async function examine(
+    { zoom, configured }: { zoom: () => Promise<ZoomClient>; configured: () => Promise<ConfiguredUsers> },
+    tenant: Tenant,
+    request: RecoveryRequest,
+    item: RecoveryItem,
+  ): Promise<RecoveryWork | null> {
     const update = (patch: Parameters<typeof updateRecoveryItem>[3]) => updateRecoveryItem(deps.db, tenant.id, item.id, patch);
     const missing = async (work: RecoveryWork) => {
       await update({ state: 'started', foundMissing: true, workflowId: work.workflowId, ...(work.kind === 'meeting' ? { source: work.source, meetingUuid: work.meeting.uuid, zoomMeetingId: work.meeting.meetingNumber } : { source: 'phone' }) });
@@ -103,10 +115,7 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
 
     // A call of a phone time frame: listed just now, so the archive's rows say what is missing.
     if (item.source === 'phone') {
-      const files = await listMediaFiles(deps.db, tenant.id, { platformCallId: item.meetingRef });
-      const open = files.filter(isOpen);
-      if (open.length === 0) return (await update({ state: 'already_archived' }), null);
-      for (const f of open) if (f.state === 'failed') await reopenFailedFile(deps.db, tenant.id, f.zoomFileId);
+      if (!(await reopenUnarchived(deps, tenant.id, item.meetingRef))) return (await update({ state: 'already_archived' }), null);
       return missing({ kind: 'call', itemIds: [item.id], callId: item.meetingRef, workflowId: phoneCallWorkflowId(tenant.id, item.meetingRef) });
     }
 
@@ -131,16 +140,12 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
     let found: { source: MeetingSource; meeting: MeetingRef } | undefined = listed ? { source: listed.source, meeting: listed } : undefined;
     let notOurs = false;
     if (!found) {
-      const users = await listRecordedUsers(deps.db, tenant.id, { enabledOnly: true });
-      const configured = configuredUsersOf(users);
-      for (const source of sources) {
-        const fetched = await fetchHeldMeeting(await zoom(), tenant.id, source, item.meetingRef, configured);
-        if (!fetched) continue;
-        if (!fetched.ours) { notOurs = true; continue; }
-        await upsertListedMeetings(deps.db, tenant.id, source, [fetched.held.ref]);
-        await trackListedFilesOfMeetings(deps.db, tenant.id, [{ meetingUuid: fetched.held.ref.uuid, files: fetched.held.files }]);
-        found = { source, meeting: fetched.held.ref };
-        break;
+      const held = await findHeldMeeting(await zoom(), tenant.id, sources, item.meetingRef, await configured());
+      if ('missing' in held) notOurs = held.missing === 'not_ours';
+      else {
+        await upsertListedMeetings(deps.db, tenant.id, held.source, [held.held.ref]);
+        await trackListedFilesOfMeetings(deps.db, tenant.id, [{ meetingUuid: held.held.ref.uuid, files: held.held.files }]);
+        found = { source: held.source, meeting: held.held.ref };
       }
     }
     if (!found) {
@@ -148,9 +153,9 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
         ? { state: 'not_ours', error: 'no configured user hosted this meeting or has a recording in it' }
         : { state: 'not_found', error: `Zoom holds no ${sources.map((s) => s === 'archiving' ? 'archive' : 'cloud recording').join(' or ')} of this meeting` }), null);
     }
-    const open = (await listMediaFiles(deps.db, tenant.id, { platformCallId: found.meeting.uuid })).filter(isOpen);
-    if (open.length === 0) return (await update({ state: 'already_archived', source: found.source, meetingUuid: found.meeting.uuid, zoomMeetingId: found.meeting.meetingNumber }), null);
-    for (const f of open) if (f.state === 'failed') await reopenFailedFile(deps.db, tenant.id, f.zoomFileId);
+    if (!(await reopenUnarchived(deps, tenant.id, found.meeting.uuid))) {
+      return (await update({ state: 'already_archived', source: found.source, meetingUuid: found.meeting.uuid, zoomMeetingId: found.meeting.meetingNumber }), null);
+    }
     return missing({ kind: 'meeting', itemIds: [item.id], source: found.source, meeting: found.meeting, workflowId: meetingWorkflowId(tenant.id, found.meeting.uuid) });
   }
 
@@ -233,14 +238,19 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
         const request = await getRecoveryRequest(deps.db, tenant.id, input.requestId);
         if (!request || request.status === 'cancelled') return { work: [], more: false, cancelled: true };
         const items = await listRecoveryItems(deps.db, tenant.id, request.id, { state: 'pending', limit: input.limit });
+        // Asked for once per page, and only by the items that need them.
         let client: ZoomClient | undefined;
-        const zoom = async () => (client ??= await deps.zoom.forTenant(tenant.id));
+        let users: ConfiguredUsers | undefined;
+        const lookups = {
+          zoom: async () => (client ??= await deps.zoom.forTenant(tenant.id)),
+          configured: async () => (users ??= configuredUsersOf(await listRecordedUsers(deps.db, tenant.id, { enabledOnly: true }))),
+        };
         const byWorkflow = new Map<string, RecoveryWork>();
         try {
           for (const item of items) {
             let work: RecoveryWork | null;
             try {
-              work = await examine(zoom, tenant, request, item);
+              work = await examine(lookups, tenant, request, item);
             } catch (err) {
               // Zoom's final "no" about this one meeting fails the item, not the request; a
               // transient error or a spent quota fails the activity, which is retried.
