@@ -108,3 +108,10 @@ export function retryFilesProblems(request: RetryFailedFilesRequest): string[] {
   }
   return problems;
 }
+
+/** Every problem of a request of `kind`, each naming its field; empty when it is valid. */
+export function requestProblems(kind: RecoveryOrder['kind'], request: RecoverTimeframeRequest | RecoverMeetingsRequest | RetryFailedFilesRequest): string[] {
+  if (kind === 'timeframe') return timeframeProblems(request as RecoverTimeframeRequest);
+  if (kind === 'meetings') return meetingsProblems(request as RecoverMeetingsRequest);
+  return retryFilesProblems(request as RetryFailedFilesRequest);
+}

@@ -21,9 +21,7 @@ import type { createConsoleActivities } from '../activities/console.js';
 import type { createRecoveryActivities } from '../activities/recovery.js';
 import type { RecoverySignal } from '../recovery/submit.js';
 import {
-  meetingsProblems,
-  retryFilesProblems,
-  timeframeProblems,
+  requestProblems,
   type CancelRecoveryRequest,
   type RecoverMeetingsRequest,
   type RecoverTimeframeRequest,
@@ -83,28 +81,23 @@ const BY_HAND = 'temporal-ui';
 
 /** The request an input carries, as an order, or null; a malformed one fails the workflow at once. */
 function orderFromInput(input: RecoveryInput, requestId: string): RecoveryOrder | null {
-  const given = [input.timeframe && 'timeframe', input.meetings && 'meetings', input.retryFailedFiles && 'retryFailedFiles'].filter(Boolean);
-  if (given.length > 1) throw invalidInput(`give one request: "timeframe", "meetings" or "retryFailedFiles", not ${given.join(' and ')}`);
-  const refuse = (problems: string[]) => {
-    if (problems.length > 0) throw invalidInput(problems.join('; '));
-  };
-  if (input.timeframe) {
-    const order = { requestedBy: BY_HAND, requestId, ...input.timeframe, kind: 'timeframe' as const };
-    refuse(timeframeProblems(order));
-    return order;
-  }
-  if (input.meetings) {
-    const order = { requestedBy: BY_HAND, requestId, ...input.meetings, kind: 'meetings' as const };
-    refuse(meetingsProblems(order));
-    return order;
-  }
-  if (input.retryFailedFiles) {
-    const order = { requestedBy: BY_HAND, requestId, ...input.retryFailedFiles, kind: 'files' as const };
-    refuse(retryFilesProblems(order));
-    return order;
-  }
-  return null;
+  const given = ([['timeframe', 'timeframe', input.timeframe], ['meetings', 'meetings', input.meetings], ['retryFailedFiles', 'files', input.retryFailedFiles]] as const)
+    .filter(([, , request]) => request);
+  if (given.length > 1) throw invalidInput(`give one request: "timeframe", "meetings" or "retryFailedFiles", not ${given.map(([name]) => name).join(' and ')}`);
+  const [first] = given;
+  if (!first) return null;
+  const [, kind, request] = first;
+  const order = { requestedBy: BY_HAND, requestId, ...request, kind } as RecoveryOrder;
+  const problems = requestProblems(kind, order);
+  if (problems.length > 0) throw invalidInput(problems.join('; '));
+  return order;
 }
+
+type RecoveryRequestOfAnyKind = RecoverTimeframeRequest | RecoverMeetingsRequest | RetryFailedFilesRequest;
+
+/** A request as the workflow files it: its kind, and an id (the sender's, else a new one). */
+const orderOf = (kind: RecoveryOrder['kind'], request: RecoveryRequestOfAnyKind): RecoveryOrder =>
+  ({ ...request, kind, requestId: request.requestId ?? uuid4() }) as RecoveryOrder;
 
 const SIGNAL_OF = { timeframe: 'recoverTimeframe', meetings: 'recoverMeetings', files: 'retryFailedFiles' } as const;
 
@@ -155,20 +148,21 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
 
   // A bad request is refused here and named in `progress` (a signal cannot answer); the API and
   // the CSV intake check the same rules first, so support hears of it at once.
-  const accept = (problems: string[], order: RecoveryOrder) => {
+  const accept = (kind: RecoveryOrder['kind'], request: RecoveryRequestOfAnyKind) => {
     signals += 1;
+    const problems = requestProblems(kind, request);
     if (problems.length > 0) {
-      refused.push(`${order.kind} from ${String(order.requestedBy)}: ${problems.join('; ')}`);
+      refused.push(`${kind} from ${String(request.requestedBy)}: ${problems.join('; ')}`);
       refused.splice(0, Math.max(0, refused.length - REFUSALS_SHOWN));
-      log.warn('recovery request refused', { kind: order.kind, problems });
+      log.warn('recovery request refused', { kind, problems });
       return;
     }
-    inbox.push(order);
+    inbox.push(orderOf(kind, request));
   };
   // A default argument: a signal sent by hand with no argument is refused, not a failed workflow task.
-  setHandler(recoverTimeframeSignal, (r = {} as RecoverTimeframeRequest) => accept(timeframeProblems(r), { ...r, kind: 'timeframe', requestId: r.requestId ?? uuid4() }));
-  setHandler(recoverMeetingsSignal, (r = {} as RecoverMeetingsRequest) => accept(meetingsProblems(r), { ...r, kind: 'meetings', requestId: r.requestId ?? uuid4() }));
-  setHandler(retryFailedFilesSignal, (r = {} as RetryFailedFilesRequest) => accept(retryFilesProblems(r), { ...r, kind: 'files', requestId: r.requestId ?? uuid4() }));
+  setHandler(recoverTimeframeSignal, (r = {} as RecoverTimeframeRequest) => accept('timeframe', r));
+  setHandler(recoverMeetingsSignal, (r = {} as RecoverMeetingsRequest) => accept('meetings', r));
+  setHandler(retryFailedFilesSignal, (r = {} as RetryFailedFilesRequest) => accept('files', r));
   setHandler(cancelSignal, (r) => {
     signals += 1;
     if (typeof r?.requestId === 'string') cancels.push(r.requestId);
@@ -184,12 +178,13 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
     filedByUpdate = true;
     return { requestId: order.requestId, status: 'queued' };
   };
-  const validate = (problems: string[]) => {
+  const validator = (kind: RecoveryOrder['kind']) => (r: RecoveryRequestOfAnyKind | undefined) => {
+    const problems = requestProblems(kind, r ?? ({} as RecoverTimeframeRequest));
     if (problems.length > 0) throw new Error(problems.join('; '));
   };
-  setHandler(requestTimeframeUpdate, (r) => fileNow({ ...r, kind: 'timeframe', requestId: r.requestId ?? uuid4() }), { validator: (r) => validate(timeframeProblems(r ?? ({} as RecoverTimeframeRequest))) });
-  setHandler(requestMeetingsUpdate, (r) => fileNow({ ...r, kind: 'meetings', requestId: r.requestId ?? uuid4() }), { validator: (r) => validate(meetingsProblems(r ?? ({} as RecoverMeetingsRequest))) });
-  setHandler(requestFileRetryUpdate, (r) => fileNow({ ...r, kind: 'files', requestId: r.requestId ?? uuid4() }), { validator: (r) => validate(retryFilesProblems(r ?? ({} as RetryFailedFilesRequest))) });
+  setHandler(requestTimeframeUpdate, (r) => fileNow(orderOf('timeframe', r)), { validator: validator('timeframe') });
+  setHandler(requestMeetingsUpdate, (r) => fileNow(orderOf('meetings', r)), { validator: validator('meetings') });
+  setHandler(requestFileRetryUpdate, (r) => fileNow(orderOf('files', r)), { validator: validator('files') });
 
   /** Files what the signals brought: requests into the database queue, cancellations onto it. */
   const fileInbox = async () => {
