@@ -31,6 +31,9 @@ declare module 'fastify' {
 
 const KEY = /^za_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
+/** The public id of a database key (`za_<id>_<secret>`), or undefined for anything else (an API_TOKENS token). */
+export const keyIdOf = (token: string): string | undefined => KEY.exec(token)?.[1];
+
 /**
  * Makes a key and stores the SHA-256 of its secret; the token returned is shown once and never
  * again. Tenants: null for every tenant.
@@ -130,9 +133,11 @@ async function principalOf(db: Database, token: string, staticDigests: readonly 
 /** What the audit keeps of a request: its parameters and body, cut short (a CSV by its size only). */
 function auditDetails(request: FastifyRequest): Record<string, unknown> {
   const body = request.body;
-  const shownBody = body === undefined || body === null ? undefined
-    : typeof body === 'string' || Buffer.isBuffer(body) ? { bytes: Buffer.byteLength(body) }
-    : JSON.stringify(body).length > 2000 ? { truncated: JSON.stringify(body).slice(0, 2000) }
-    : body;
+  let shownBody: unknown;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) shownBody = { bytes: Buffer.byteLength(body) };
+  else if (body !== undefined && body !== null) {
+    const json = JSON.stringify(body);
+    shownBody = json.length > 2000 ? { truncated: json.slice(0, 2000) } : body;
+  }
   return { params: request.params, query: request.query, ...(shownBody === undefined ? {} : { body: shownBody }) };
 }

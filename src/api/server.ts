@@ -13,7 +13,7 @@ import { MAX_CSV_BYTES } from '../recovery/meeting-csv.js';
 import { loadSecretBox, type SecretBox } from '../security/secrets.js';
 import { connectClient } from '../temporal/connect.js';
 import { prepareNamespace } from '../temporal/prepare-namespace.js';
-import { bearerOf, installAccessControl, parseApiTokens } from './access.js';
+import { bearerOf, installAccessControl, keyIdOf, parseApiTokens } from './access.js';
 import { registerConversationRoutes } from './conversations-routes.js';
 import { HttpError, installErrorHandlers } from './errors.js';
 import { registerFileRoutes } from './files-routes.js';
@@ -88,7 +88,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
         const token = bearerOf(request);
         if (!token) return `ip:${request.ip}`;
         // A key by its public id; an API_TOKENS token by a digest (its secret is never a map key).
-        const id = /^za_([a-z0-9]{12})_/.exec(token)?.[1];
+        const id = keyIdOf(token);
         return id ? `key:${id}` : `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
       },
       errorResponseBuilder: (_request, context) => new HttpError(429, `too many requests: at most ${context.max} a minute per key; retry in ${Math.ceil(context.ttl / 1000)} s`),
