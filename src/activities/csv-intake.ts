@@ -2,7 +2,7 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { requireTenant } from '../db/queries/tenants.js';
 import { CsvDropGoneError, CsvTooLargeError } from '../recovery/drop-folder.js';
-import { describeCsvErrors, MAX_CSV_BYTES, parseMeetingCsv } from '../recovery/meeting-csv.js';
+import { describeCsvCounts, describeCsvErrors, MAX_CSV_BYTES, parseMeetingCsv } from '../recovery/meeting-csv.js';
 import { MAX_REFS_PER_REQUEST } from '../recovery/requests.js';
 import { requestIdOf, signalRecovery } from '../recovery/submit.js';
 import type { ActivityDeps } from './deps.js';
@@ -65,7 +65,7 @@ export const createCsvIntakeActivities = (deps: ActivityDeps) => ({
             requestId,
             refs: csv.refs,
             requestedBy: `csv:${drop.name}`,
-            reason: `CSV file ${drop.name}: ${csv.refs.length} meeting(s), ${csv.duplicates} duplicate row(s), ${csv.blankLines} blank line(s)`,
+            reason: `CSV file ${drop.name}: ${describeCsvCounts(csv)}`,
           },
         });
         await dropFolder.moveToProcessed(tenant.id, drop.name, processedName(drop.name, requestId));

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { getMediaFile } from '../db/queries/media-files.js';
 import { getRecoveryRequest, listRecoveryItems, listRecoveryRequests, recoveryCounts } from '../db/queries/recovery.js';
 import { RECOVERY_ITEM_STATES, RECOVERY_STATUSES } from '../db/schema/recovery.js';
-import { describeCsvErrors, MAX_CSV_BYTES, meetingRefOf, parseMeetingCsv } from '../recovery/meeting-csv.js';
+import { describeCsvCounts, describeCsvErrors, MAX_CSV_BYTES, meetingRefOf, parseMeetingCsv } from '../recovery/meeting-csv.js';
 import { MAX_REFS_PER_REQUEST, meetingsProblems, retryFilesProblems, timeframeProblems } from '../recovery/requests.js';
 import { signalRecovery, type RecoverySignal } from '../recovery/submit.js';
 import type { RecoveryProgress } from '../recovery/types.js';
@@ -131,7 +131,7 @@ export function registerRecoveryRoutes(scope: FastifyInstance, deps: RouteDeps):
     if (typeof request.body === 'string') {
       const csv = parseMeetingCsv(request.body);
       if (!csv.ok) throw new HttpError(400, 'the CSV was refused whole: nothing was started', describeCsvErrors(csv.errors).trim().split('\n'));
-      order = { requestId: randomUUID(), refs: csv.refs, requestedBy, reason: `CSV upload: ${csv.refs.length} meeting(s), ${csv.duplicates} duplicate row(s), ${csv.blankLines} blank line(s)` };
+      order = { requestId: randomUUID(), refs: csv.refs, requestedBy, reason: `CSV upload: ${describeCsvCounts(csv)}` };
     } else {
       const parsed = meetingsBody.safeParse(request.body);
       if (!parsed.success) throw new HttpError(400, 'invalid body', parsed.error.issues.map((i) => `body.${i.path.join('.')}: ${i.message}`));
@@ -141,7 +141,7 @@ export function registerRecoveryRoutes(scope: FastifyInstance, deps: RouteDeps):
       const { requestId = randomUUID(), ...rest } = parsed.data;
       order = { ...rest, requestId, requestedBy, refs: [...new Set(refs.map((r) => (r as { ref: string }).ref))] };
     }
-    if (order.refs.length > MAX_REFS_PER_REQUEST) throw new HttpError(400, `at most ${MAX_REFS_PER_REQUEST} meetings per request: split the list`);
+    // Also the size: at most MAX_REFS_PER_REQUEST meetings per request.
     refuse(meetingsProblems(order));
     return reply.code(202).send(await submit(tenant.id, { name: 'recoverMeetings', request: order }));
   });

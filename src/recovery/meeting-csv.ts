@@ -118,6 +118,11 @@ export function parseMeetingCsv(content: Buffer | string): MeetingCsv {
   return { ok: true, refs, duplicates, blankLines, header };
 }
 
+/** What a valid file held, for its request's reason: `3 meeting(s), 1 duplicate row(s), 1 blank line(s)`. */
+export function describeCsvCounts(csv: Extract<MeetingCsv, { ok: true }>): string {
+  return `${csv.refs.length} meeting(s), ${csv.duplicates} duplicate row(s), ${csv.blankLines} blank line(s)`;
+}
+
 /** The `.errors.txt` written beside a rejected file: one line per problem, by line number. */
 export function describeCsvErrors(errors: readonly CsvLineError[]): string {
   return `${errors.map((e) => (e.line === 0 ? `file: ${e.reason}` : `line ${e.line}: ${e.reason}`)).join('\n')}\n`;
