@@ -5,10 +5,9 @@ import { signalRecovery, type RecoverySignal } from '../recovery/submit.js';
 import { enabledMeetingSources, enabledSources, getTenant, listTenants, type Tenant } from '../db/queries/tenants.js';
 import type { MeetingRef, MeetingSource, SyncSource } from '../ingest/types.js';
 import type { CallParties } from '../workflows/summaries.js';
-import { ZoomNotFoundError, type PastMeetingInstance } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
-import { findHeldMeeting } from './held-meeting.js';
+import { endedInstances, findHeldMeeting, sourcesInWords } from './held-meeting.js';
 import { configuredUsersOf } from './meeting-listing.js';
 
 // What a workflow started by hand (the Temporal UI, `temporal workflow start`) looks up from the
@@ -23,7 +22,6 @@ export const CONSOLE_FAILURES = {
   callNotFound: 'CallNotFound',
   notConfigured: 'ConsoleNotConfigured',
 } as const;
-
 
 export const createConsoleActivities = (deps: ActivityDeps) => {
   async function requireConsoleTenant(tenantId: string, source?: SyncSource): Promise<Tenant> {
@@ -76,19 +74,8 @@ export const createConsoleActivities = (deps: ActivityDeps) => {
         const tenant = await requireConsoleTenant(input.tenantId, input.source);
         const zoom = await deps.zoom.forTenant(tenant.id);
         try {
-          let uuids: string[];
-          if (input.meetingUuid) uuids = [input.meetingUuid];
-          else {
-            let instances: PastMeetingInstance[];
-            try {
-              instances = await zoom.listPastMeetingInstances(input.meetingId!);
-            } catch (err) {
-              if (!(err instanceof ZoomNotFoundError)) throw err;
-              instances = [];
-            }
-            uuids = instances.map((i) => i.uuid);
-            if (uuids.length === 0) throw ApplicationFailure.nonRetryable(`Zoom holds no ended instance of meeting ${input.meetingId} in tenant "${tenant.id}"`, CONSOLE_FAILURES.meetingNotFound);
-          }
+          const uuids = input.meetingUuid ? [input.meetingUuid] : await endedInstances(zoom, input.meetingId!);
+          if (uuids.length === 0) throw ApplicationFailure.nonRetryable(`Zoom holds no ended instance of meeting ${input.meetingId} in tenant "${tenant.id}"`, CONSOLE_FAILURES.meetingNotFound);
           const sources = input.source ? [input.source] : enabledMeetingSources(tenant);
           const configured = configuredUsersOf(await listRecordedUsers(deps.db, tenant.id, { enabledOnly: true }));
           const found: { source: MeetingSource; meeting: MeetingRef }[] = [];
@@ -98,7 +85,7 @@ export const createConsoleActivities = (deps: ActivityDeps) => {
             if ('missing' in held) {
               missing.push(`${uuid}: ${held.missing === 'not_ours'
                 ? 'no configured user hosted it or has a recording in it'
-                : `Zoom holds no ${sources.map((s) => (s === 'archiving' ? 'archive' : 'cloud recording')).join(' or ')} of it`}`);
+                : `Zoom holds no ${sourcesInWords(sources)} of it`}`);
             } else found.push({ source: held.source, meeting: held.held.ref });
           }
           if (found.length === 0) throw ApplicationFailure.nonRetryable(`nothing to archive in tenant "${tenant.id}": ${missing.join('; ')}`, CONSOLE_FAILURES.meetingNotFound);

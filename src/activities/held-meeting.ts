@@ -22,6 +22,19 @@ export async function meetingInSource(zoom: ZoomClient, tenantId: string, source
   }
 }
 
+/** The UUIDs of every ended instance of a meeting number (one medium call); none when Zoom knows no such meeting. */
+export async function endedInstances(zoom: ZoomClient, meetingId: string): Promise<string[]> {
+  try {
+    return (await zoom.listPastMeetingInstances(meetingId)).map((i) => i.uuid);
+  } catch (err) {
+    if (err instanceof ZoomNotFoundError) return [];
+    throw err;
+  }
+}
+
+/** "archive or cloud recording": what was asked of Zoom, in words for a refusal. */
+export const sourcesInWords = (sources: readonly MeetingSource[]) => sources.map((s) => (s === 'archiving' ? 'archive' : 'cloud recording')).join(' or ');
+
 /**
  * The first of `sources` that holds the meeting for a configured user (only their meetings are
  * archived, as a sync would: the host, or in an archive someone with an individual recording);

@@ -23,10 +23,10 @@ import type { MeetingRef, MeetingSource, SyncSource } from '../ingest/types.js';
 import type { RecoveryOrder } from '../recovery/requests.js';
 import type { RecoveryProgress, RecoveryRequestSummary, RecoveryWork } from '../recovery/types.js';
 import { meetingWorkflowId, phoneCallWorkflowId } from '../workflows/ids.js';
-import { isZoomError, ZoomNotFoundError, type PastMeetingInstance, type ZoomClient } from '../zoom/index.js';
+import { isZoomError, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
-import { findHeldMeeting } from './held-meeting.js';
+import { endedInstances, findHeldMeeting, sourcesInWords } from './held-meeting.js';
 import { configuredUsersOf, listMeetingWindow, type ConfiguredUsers } from './meeting-listing.js';
 import { createPhoneSyncActivities } from './phone-listing.js';
 
@@ -121,15 +121,9 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
 
     // A meeting number stands for every instance held under it.
     if (/^\d+$/.test(item.meetingRef)) {
-      let instances: PastMeetingInstance[];
-      try {
-        instances = await (await zoom()).listPastMeetingInstances(item.meetingRef);
-      } catch (err) {
-        if (err instanceof ZoomNotFoundError) instances = [];
-        else throw err;
-      }
+      const instances = await endedInstances(await zoom(), item.meetingRef);
       if (instances.length === 0) return (await update({ state: 'not_found', zoomMeetingId: item.meetingRef, error: `Zoom holds no ended instance of meeting ${item.meetingRef}` }), null);
-      await addRecoveryItems(deps.db, tenant.id, request.id, instances.map((i) => ({ meetingRef: i.uuid, meetingUuid: i.uuid, zoomMeetingId: item.meetingRef, source: item.source })));
+      await addRecoveryItems(deps.db, tenant.id, request.id, instances.map((uuid) => ({ meetingRef: uuid, meetingUuid: uuid, zoomMeetingId: item.meetingRef, source: item.source })));
       await update({ state: 'expanded', zoomMeetingId: item.meetingRef });
       return null;
     }
@@ -151,7 +145,7 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
     if (!found) {
       return (await update(notOurs
         ? { state: 'not_ours', error: 'no configured user hosted this meeting or has a recording in it' }
-        : { state: 'not_found', error: `Zoom holds no ${sources.map((s) => s === 'archiving' ? 'archive' : 'cloud recording').join(' or ')} of this meeting` }), null);
+        : { state: 'not_found', error: `Zoom holds no ${sourcesInWords(sources)} of this meeting` }), null);
     }
     if (!(await reopenUnarchived(deps, tenant.id, found.meeting.uuid))) {
       return (await update({ state: 'already_archived', source: found.source, meetingUuid: found.meeting.uuid, zoomMeetingId: found.meeting.meetingNumber }), null);
