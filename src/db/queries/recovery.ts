@@ -66,10 +66,8 @@ export async function fileRecoveryRequest(db: Database, tenantId: string, input:
       if (!existing) throw new Error(`recovery request id ${input.id} is already used by another tenant`);
       return { request: existing, created: false };
     }
-    const total = await insertItems(tx as unknown as Database, tenantId, input.id, input.items ?? []);
-    if (total === 0) return { request: created, created: true };
-    const [withTotal] = await tx.update(recoveryRequests).set({ itemsTotal: total }).where(eq(recoveryRequests.id, input.id)).returning();
-    return { request: withTotal!, created: true };
+    const added = await addRecoveryItems(tx as unknown as Database, tenantId, input.id, input.items ?? []);
+    return { request: added === 0 ? created : (await getRecoveryRequest(tx as unknown as Database, tenantId, input.id))!, created: true };
   }));
 }
 
