@@ -153,18 +153,6 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
       return people.recordedUsers.length;
     });
   },
-
-  /** Moves the meeting's recordings to Zoom's trash (recoverable there for 30 days). */
-  async trashMeetingRecordings({ tenantId, meetingUuid }: { tenantId: string; meetingUuid: string }): Promise<void> {
-    return mappingFailures(async () => {
-      const zoom = await deps.zoom.forTenant(tenantId);
-      try {
-        await zoom.trashMeetingRecordings(meetingUuid);
-      } finally {
-        await deps.zoom.flushUsage(tenantId);
-      }
-    });
-  },
 });
 
 export async function participantRows(zoom: ZoomClient, meetingUuid: string) {

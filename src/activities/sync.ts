@@ -130,11 +130,6 @@ export const createSyncActivities = (deps: ActivityDeps) => {
       return { watermark: watermark.toISOString() };
     },
 
-    /** Ends a sync of a run started before endSync existed (its watermark worked out in the workflow). */
-    async finishSync({ tenantId, source, watermark }: { tenantId: string; source: MeetingSource; watermark: string }): Promise<void> {
-      await markSyncFinished(deps.db, tenantId, source, { watermark: new Date(watermark) });
-    },
-
     async failSync({ tenantId, source, error, errorType }: { tenantId: string; source: SyncSource; error: string; errorType?: string }): Promise<void> {
       // Zoom refused the tenant's credentials: ops see it as the tenant's authorization status.
       const unauthorized = errorType === 'ZoomAuthError';

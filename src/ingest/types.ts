@@ -61,10 +61,6 @@ export interface TenantSyncInput {
   usersNotListed?: number;
   userErrors?: { zoomUserId: string; error: string }[];
   totals?: TenantSyncTotals;
-  /** Carried over continue-as-new by runs started before the sync listed into the database. */
-  pending?: MeetingRef[];
-  /** Ditto: the start of the earliest meeting not yet fully archived. */
-  earliestBlocked?: string;
 }
 
 /** What one sync did: the children's results added up, and how many meetings it handed over. */

@@ -1,4 +1,4 @@
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createConsoleActivities } from '../activities/console.js';
 import type { createMeetingActivities } from '../activities/meeting.js';
 import type { IngestMeetingInput, IngestMeetingResult, MeetingSource } from '../ingest/types.js';
@@ -10,8 +10,8 @@ import { apiCallOptions, databaseOptions, localDatabaseOptions } from './retry-p
 
 type MeetingActivities = ReturnType<typeof createMeetingActivities>;
 
-const { prepareMeeting, trashMeetingRecordings } = proxyActivities<MeetingActivities>(apiCallOptions);
-const { writeMeetingCdrs, recordMeetingFailure } = proxyActivities<MeetingActivities>(databaseOptions);
+const { prepareMeeting } = proxyActivities<MeetingActivities>(apiCallOptions);
+const { recordMeetingFailure } = proxyActivities<MeetingActivities>(databaseOptions);
 const localBookkeeping = proxyLocalActivities<MeetingActivities>(localDatabaseOptions);
 const { resolveConsoleMeetings } = proxyActivities<ReturnType<typeof createConsoleActivities>>({
   ...apiCallOptions,
@@ -40,8 +40,8 @@ export async function ingestMeeting(input: IngestMeetingInput | ArchiveMeetingRe
   requireObject(input, '{"tenantId":"acme","meetingUuid":"…"}');
   if (!('meeting' in input)) return archiveByHand(input);
   // Started by hand with a full input under another ID: the canonical workflow does the work, so
-  // the same meeting is never archived by two workflows at once. (Runs started before: as they were.)
-  if (patched('console-canonical-id') && workflowInfo().workflowId !== meetingWorkflowId(input.tenantId, input.meeting.uuid)) {
+  // the same meeting is never archived by two workflows at once.
+  if (workflowInfo().workflowId !== meetingWorkflowId(input.tenantId, input.meeting.uuid)) {
     return { handedTo: [await handOff<typeof ingestMeeting>('ingestMeeting', { ...meetingStartOptions(input), args: [input] })] };
   }
   return archiveMeeting(input);
@@ -88,7 +88,7 @@ async function archiveMeeting(input: IngestMeetingInput): Promise<IngestMeetingR
   } catch (err) {
     // The meeting cannot be worked out (Zoom no longer has it, or answered errors past every
     // retry): its waiting files become visible failures rather than a meeting retried forever.
-    if (!(err instanceof ActivityFailure) || !patched('meeting-failure-recorded')) throw err;
+    if (!(err instanceof ActivityFailure)) throw err;
     result.failed = await recordMeetingFailure({ tenantId: input.tenantId, meetingUuid: input.meeting.uuid, error: failureMessage(err) });
     return result;
   }
@@ -97,25 +97,18 @@ async function archiveMeeting(input: IngestMeetingInput): Promise<IngestMeetingR
   if (recordedUserCount === 0) return result;
   result.alreadyStored = plan.alreadyStored;
   result.processing = plan.processing;
-  // A meeting's small files go together in one activity (runs started before archive one per
-  // activity); whatever it could not archive goes on one by one, with its own retries.
-  const together = patched('meeting-small-files-together') ? (plan.smallFiles ?? []).slice(0, SMALL_FILES_PER_ACTIVITY) : [];
+  // A meeting's small files go together in one activity; whatever it could not archive goes on one
+  // by one, with its own retries.
+  const together = (plan.smallFiles ?? []).slice(0, SMALL_FILES_PER_ACTIVITY);
   await archiveFiles(input.tenantId, plan.filesToArchive, together, plan.fileRetryHours, result);
 
-  // Runs started before replay the CDRs as a (remote) activity; new ones write them in the
-  // worker that runs the workflow: a few database statements need no task round trip.
-  const writeCdrs = patched('meeting-cdrs-local') ? localBookkeeping.writeMeetingCdrs : writeMeetingCdrs;
-  result.cdrs = await writeCdrs({
+  // Written in the worker that runs the workflow: a few database statements need no task round trip.
+  result.cdrs = await localBookkeeping.writeMeetingCdrs({
     tenantId: input.tenantId,
     meeting: input.meeting,
     ...(plan.recordedUsers && plan.participants ? { recordedUsers: plan.recordedUsers, participants: plan.participants } : {}),
     mediaLengthSeconds: plan.mediaLengthSeconds,
   });
 
-  // Runs started before the sync took over delete-after-archive (per verified file, after a grace
-  // period for late files) trashed the whole meeting here; they replay that.
-  if (plan.deleteAfterArchive && result.failed === 0 && result.processing === 0 && !patched('trash-by-sync-after-grace')) {
-    await trashMeetingRecordings({ tenantId: input.tenantId, meetingUuid: input.meeting.uuid });
-  }
   return result;
 }

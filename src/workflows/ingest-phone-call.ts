@@ -1,4 +1,4 @@
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createPhoneCallActivities } from '../activities/phone-call.js';
 import type { IngestPhoneCallInput, IngestPhoneCallResult } from '../ingest/types.js';
 import { checkTenant, handOff, invalidInput, requireObject, requireTenantId, type HandOff } from './console.js';
@@ -35,8 +35,8 @@ export async function ingestPhoneCall(input: IngestPhoneCallInput | ArchiveCallR
     }
     return { handedTo: [await handOff<typeof ingestPhoneCall>('ingestPhoneCall', { ...callStartOptions(call, listed), args: [call] })] };
   }
-  // Under another ID, the canonical workflow does the work (runs started before: as they were).
-  if (patched('console-canonical-id') && ownId !== phoneCallWorkflowId(input.tenantId, input.callId)) {
+  // Under another ID, the canonical workflow does the work.
+  if (ownId !== phoneCallWorkflowId(input.tenantId, input.callId)) {
     return { handedTo: [await handOff<typeof ingestPhoneCall>('ingestPhoneCall', { ...callStartOptions(input), args: [input] })] };
   }
   return archiveCall(input);

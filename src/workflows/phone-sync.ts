@@ -5,7 +5,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
   startChild,
   workflowInfo,
@@ -49,8 +48,8 @@ const emptyTotals = (): PhoneSyncTotals => ({ calls: 0, stored: 0, alreadyStored
 export async function phoneSync(input: PhoneSyncInput): Promise<PhoneSyncTotals> {
   requireObject(input, '{"tenantId":"acme"}');
   const { tenantId } = input;
-  // A fresh start checks its input in its first task (runs started before: as they were).
-  if (!input.listedUntil && patched('console-validation')) {
+  // A fresh start checks its input in its first task.
+  if (!input.listedUntil) {
     requireTenantId(input);
     await checkTenant(tenantId, SOURCE);
   }
@@ -60,7 +59,7 @@ export async function phoneSync(input: PhoneSyncInput): Promise<PhoneSyncTotals>
     if (!listedUntil) {
       const { from, gap } = await beginSync({ tenantId, source: SOURCE });
       // Nothing ran for a while (or the watermark was lost): the gap is also filed as a recovery,
-      // which re-checks it item by item. Runs started before never see a gap.
+      // which re-checks it item by item.
       if (gap) await fileGapRecovery({ tenantId, source: SOURCE, gap });
       listedUntil = new Date().toISOString();
       await listPhoneCalls({ tenantId, from, to: listedUntil });

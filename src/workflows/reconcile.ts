@@ -8,7 +8,6 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
-  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -78,8 +77,8 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
   if (!isUtcDay(input.day)) throw invalidReconcileInput(`"day" must be a UTC day as yyyy-mm-dd, got ${JSON.stringify(input.day)}`);
   const key: ReconcileKey = { tenantId: input.tenantId, family: input.family, day: input.day };
   // Started by hand under another ID: the day's own workflow does it (one reconciliation per day,
-  // never two at once). Runs started before this check replay as they were.
-  if (patched('console-canonical-id') && workflowInfo().workflowId !== reconcileWorkflowId(key.tenantId, key.family, key.day)) {
+  // never two at once).
+  if (workflowInfo().workflowId !== reconcileWorkflowId(key.tenantId, key.family, key.day)) {
     requireTenantId(input);
     await checkTenant(key.tenantId);
     return { handedTo: [await handOff<typeof reconcile>('reconcile', { ...reconcileStartOptions(key.tenantId, key.family, key.day), args: [key] })] };
@@ -106,8 +105,8 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
     if (wakeAt <= now) wakeAt = now + MIN_QUOTA_WAIT_MS;
     progress = { ...progress, status: 'waiting_for_quota', pausedUntil: new Date(wakeAt).toISOString() };
     resumeRequested = false;
-    // Findable in the Web UI: `ZoomState = "waiting_for_quota"` (runs started before do not set it).
-    const marksState = input.markQuotaWait !== false && patched('quota-wait-search-attribute');
+    // Findable in the Web UI: `ZoomState = "waiting_for_quota"`.
+    const marksState = input.markQuotaWait !== false;
     if (marksState) upsertSearchAttributes([{ key: ZoomState, value: 'waiting_for_quota' }]);
     await condition(() => resumeRequested || cancelled, wakeAt - now);
     if (marksState) upsertSearchAttributes([{ key: ZoomState, value: cancelled ? 'cancelled' : 'running' }]);

@@ -8,7 +8,6 @@ import {
   defineSignal,
   defineUpdate,
   log,
-  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -127,20 +126,17 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
   const concurrency = input.concurrency ?? 4;
   const inbox: RecoveryOrder[] = [];
   // Checked in the first task; a request given at start goes to the tenant's one recovery.
-  // Runs started before these checks replay as they were.
-  if (patched('console-inputs')) {
-    requireTenantId(input);
-    await checkTenant(tenantId);
-    const order = orderFromInput(input, uuid4());
-    const canonical = recoveryWorkflowId(tenantId);
-    if (workflowInfo().workflowId !== canonical) {
-      if (!order) throw invalidInput(`the recovery of tenant "${tenantId}" runs as ${canonical}: start it under that ID, or give a request ("timeframe", "meetings" or "retryFailedFiles") to send it there`);
-      const { kind, ...request } = order;
-      const { workflowId } = await submitRecovery({ tenantId, signal: { name: SIGNAL_OF[kind], request } as RecoverySignal });
-      return { handedTo: [{ workflowId, status: 'started' }], requestId: order.requestId };
-    }
-    if (order) inbox.push(order);
+  requireTenantId(input);
+  await checkTenant(tenantId);
+  const order = orderFromInput(input, uuid4());
+  const canonical = recoveryWorkflowId(tenantId);
+  if (workflowInfo().workflowId !== canonical) {
+    if (!order) throw invalidInput(`the recovery of tenant "${tenantId}" runs as ${canonical}: start it under that ID, or give a request ("timeframe", "meetings" or "retryFailedFiles") to send it there`);
+    const { kind, ...request } = order;
+    const { workflowId } = await submitRecovery({ tenantId, signal: { name: SIGNAL_OF[kind], request } as RecoverySignal });
+    return { handedTo: [{ workflowId, status: 'started' }], requestId: order.requestId };
   }
+  if (order) inbox.push(order);
   const cancels: string[] = [];
   const refused: string[] = [];
   let progress: RecoveryProgress = { tenantId, requests: [] };

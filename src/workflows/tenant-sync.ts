@@ -5,7 +5,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
   startChild,
   workflowInfo,
@@ -17,7 +16,6 @@ import type { MeetingRef, TenantSyncInput, TenantSyncTotals } from '../ingest/ty
 import { addChildResult } from './child-results.js';
 import { describeFailure } from './describe-failure.js';
 import { ingestMeeting } from './ingest-meeting.js';
-import { tenantSyncV1 } from './legacy/tenant-sync-v1.js';
 import { databaseOptions, listingOptions } from './retry-policies.js';
 import { meetingStartOptions } from './start-options.js';
 import { checkTenant, requireObject, requireOneOf, requireTenantId } from './console.js';
@@ -47,12 +45,10 @@ const emptyTotals = (): TenantSyncTotals => ({ meetings: 0, stored: 0, alreadySt
  */
 export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTotals> {
   requireObject(input, '{"tenantId":"acme","source":"cloud_recordings"}');
-  // Runs started before the sync listed into the database replay the code they started with.
-  if (!patched('sync-from-database')) return tenantSyncV1(input);
   const { tenantId, source } = input;
   // A fresh start (the schedule's, or by hand from the Temporal UI) checks its input in its first
-  // task: a typo fails at once with a readable message. Runs started before: as they were.
-  if (!input.listedUntil && !input.pending && patched('console-validation')) {
+  // task: a typo fails at once with a readable message.
+  if (!input.listedUntil) {
     requireTenantId(input);
     requireOneOf('source', source, ['archiving', 'cloud_recordings'] as const);
     await checkTenant(tenantId, source);
@@ -60,11 +56,10 @@ export async function tenantSync(input: TenantSyncInput): Promise<TenantSyncTota
   const totals = { ...emptyTotals(), ...input.totals };
   try {
     let { listedUntil, cursor, usersNotListed = 0, userErrors = [] } = input;
-    // A run continued from a pre-patch one carries its listing in `pending`: list again into the database.
-    if (!listedUntil || input.pending) {
+    if (!listedUntil) {
       const { from, gap } = await beginSync({ tenantId, source });
       // Nothing ran for a while (or the watermark was lost): the gap is also filed as a recovery,
-      // which re-checks it item by item. Runs started before never see a gap.
+      // which re-checks it item by item.
       if (gap) await fileGapRecovery({ tenantId, source, gap });
       listedUntil = new Date().toISOString();
       ({ usersNotListed, userErrors } = await listMeetings({ tenantId, source, from, to: listedUntil }));
