@@ -5,7 +5,9 @@ import { tenantColumn } from './tenants.js';
 // Reconciliation: the daily comparison of Zoom's logs with the CDRs. A long-running workflow that
 // can sleep until the next 00:00 UTC: it persists a cursor so progress survives and can be shown.
 
-export const RECONCILIATION_STATUSES = ['running', 'waiting_for_quota', 'finished', 'failed', 'cancelled'] as const;
+// finished_with_errors: the day was reconciled except what Zoom refused (a deleted configured user),
+// named in user_errors.
+export const RECONCILIATION_STATUSES = ['running', 'waiting_for_quota', 'finished', 'finished_with_errors', 'failed', 'cancelled'] as const;
 export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
 export const reconciliationStatus = pgEnum('reconciliation_status', RECONCILIATION_STATUSES);
 
@@ -25,6 +27,12 @@ export interface ReconciliationCursor {
   usersDoneThrough?: string;
   /** Voice quality: the meetings whose QoS is folded into their CDRs, up to this UUID (sorted). */
   qualityThrough?: string;
+}
+
+/** A configured user whose logs Zoom refused to give (the run goes on without them). */
+export interface ReconciliationUserError {
+  zoomUserId: string;
+  error: string;
 }
 
 export const reconciliationRuns = pgTable(
@@ -50,6 +58,8 @@ export const reconciliationRuns = pgTable(
     startedAt: instant('started_at').notNull().defaultNow(),
     finishedAt: instant('finished_at'),
     lastError: text('last_error'),
+    // Configured users Zoom refused in this run's walk (deleted, not in the account), with Zoom's answer.
+    userErrors: jsonb('user_errors').$type<ReconciliationUserError[]>().notNull().default([]),
     ...lifecycleDates,
   },
   (t) => [
@@ -59,12 +69,13 @@ export const reconciliationRuns = pgTable(
 );
 
 /**
- * unchecked: found in Zoom's logs, not yet compared; archived: the archive has it; missing: Zoom
- * holds a recording we lacked, handed to the ingest; not_recorded: a recording_failed CDR per
- * configured participant; not_ours: no configured user took part; not_expected: a call the
- * tenant's setting does not require to be recorded (or one never connected).
+ * unchecked: found in Zoom's logs, not yet compared; archived: the archive has a stored, verified
+ * file of it; missing: Zoom holds a recording we lacked, handed to the ingest; not_recorded: a
+ * recording_failed CDR per configured participant; not_ours: no configured user took part;
+ * not_expected: a call the tenant's setting does not require to be recorded (or one never
+ * connected); skipped: every file of it was deliberately not archived (the reason says why).
  */
-export const RECONCILIATION_OUTCOMES = ['unchecked', 'archived', 'missing', 'not_recorded', 'not_ours', 'not_expected'] as const;
+export const RECONCILIATION_OUTCOMES = ['unchecked', 'archived', 'missing', 'not_recorded', 'not_ours', 'not_expected', 'skipped'] as const;
 export type ReconciliationOutcome = (typeof RECONCILIATION_OUTCOMES)[number];
 export const reconciliationOutcome = pgEnum('reconciliation_outcome', RECONCILIATION_OUTCOMES);
 
@@ -87,8 +98,10 @@ export interface ReconciliationItemFacts {
   archived?: boolean;
   /** Configured users Zoom's log already names as taking part (a user report's owner, a call's parties). */
   knownUserIds?: string[];
-  /** Calls: the history row as Zoom gave it (numbers, names, direction, result). */
+  /** Calls: the history row as Zoom gave it (numbers, names, direction, result): the first leg found. */
   call?: Record<string, unknown>;
+  /** Calls: every history row (leg) of the call Zoom listed that day, by call_history_uuid. */
+  legUuids?: string[];
   /** A meeting found missing: the source and meeting as its ingest takes them. */
   handoff?: { source: 'archiving' | 'cloud_recordings'; meeting: { uuid: string; meetingNumber: string; topic: string; hostId: string; startTime: string; durationMinutes: number } };
 }
@@ -109,7 +122,8 @@ export const reconciliationItems = pgTable(
     ...lifecycleDates,
   },
   (t) => [
-    primaryKey({ name: 'reconciliation_items_pk', columns: [t.tenantId, t.family, t.platformCallId] }),
+    // A call across midnight is an item of each day it is reconciled for.
+    primaryKey({ name: 'reconciliation_items_pk', columns: [t.tenantId, t.family, t.day, t.platformCallId] }),
     index('reconciliation_items_day').on(t.tenantId, t.family, t.day, t.outcome),
   ],
 );
