@@ -12,7 +12,9 @@ export const RECOVERY_KINDS = ['timeframe', 'meetings', 'files'] as const;
 export type RecoveryKind = (typeof RECOVERY_KINDS)[number];
 export const recoveryKind = pgEnum('recovery_kind', RECOVERY_KINDS);
 
-export const RECOVERY_STATUSES = ['queued', 'running', 'finished', 'failed', 'cancelled'] as const;
+// finished_with_errors: done, except what Zoom refused (a configured user it no longer knows), named
+// in last_error; failed: the request could not be done (Zoom down past its retries), its reason in last_error.
+export const RECOVERY_STATUSES = ['queued', 'running', 'finished', 'finished_with_errors', 'failed', 'cancelled'] as const;
 export type RecoveryStatus = (typeof RECOVERY_STATUSES)[number];
 export const recoveryStatus = pgEnum('recovery_status', RECOVERY_STATUSES);
 
