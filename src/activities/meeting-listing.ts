@@ -52,7 +52,7 @@ export interface ListingProgress {
 }
 
 /** Zoom's answer about this one user, not the tenant: credentials and quotas stop the sync instead. */
-function isUserScopedFailure(err: unknown): boolean {
+export function isUserScopedFailure(err: unknown): boolean {
   if (err instanceof ZoomAuthError || err instanceof ZoomDailyLimitError || err instanceof ZoomRateLimitedError) return false;
   return isZoomError(err);
 }
@@ -62,7 +62,7 @@ function isUserScopedFailure(err: unknown): boolean {
  * once; a transient failure (a 5xx the client's own retries did not outlast, a page cut short) is
  * tried again a few times before the user is set aside for this sync.
  */
-async function listingOneUser<T>(work: () => Promise<T>): Promise<T> {
+export async function listingOneUser<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
