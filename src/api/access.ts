@@ -31,9 +31,6 @@ declare module 'fastify' {
 
 const KEY = /^za_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
-/** The public id of a database key (`za_<id>_<secret>`), or undefined for anything else (an API_TOKENS token). */
-export const keyIdOf = (token: string): string | undefined => KEY.exec(token)?.[1];
-
 /**
  * Makes a key and stores the SHA-256 of its secret; the token returned is shown once and never
  * again. Tenants: null for every tenant.
@@ -66,27 +63,39 @@ function staticTokenIndex(presented: string, tokenDigests: readonly Buffer[]): n
 const unauthorized = (reply: FastifyReply, error: string, challenge = 'Bearer') => reply.code(401).header('www-authenticate', challenge).send({ error });
 
 /** The bearer token of a request, or undefined. */
-export const bearerOf = (request: FastifyRequest): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+const bearerOf = (request: FastifyRequest): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
 
 export interface AccessOptions {
   db: Database;
   /** Operator tokens for every tenant, from API_TOKENS. */
   staticTokens: readonly string[];
+  /** Spends the request's share of the rate limit, keyed by rateLimitKeyOf; answers 429 when it is spent. */
+  rateLimit: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
 /**
- * Authenticates every request of the scope (401), then checks the route's role and the key's
- * tenants (403), and writes every mutating call to the audit log when it is answered.
+ * A rate-limit bucket: a verified key's own (an API_TOKENS token by its index, never its secret),
+ * else the client's address. Never the token as shown: random tokens would each get a fresh
+ * bucket, and wrong secrets for a real key id would spend that key's.
+ */
+export const rateLimitKeyOf = (request: FastifyRequest): string => (request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`);
+
+/**
+ * Authenticates every request of the scope, spends its rate limit (429), refuses it if it did not
+ * authenticate (401), then checks the route's role and the key's tenants (403), and writes every
+ * mutating call to the audit log when it is answered.
  */
 export function installAccessControl(scope: FastifyInstance, options: AccessOptions): void {
   const staticDigests = options.staticTokens.map(digest);
 
   scope.addHook('onRequest', async (request, reply) => {
     const token = bearerOf(request);
+    const principal = token ? await principalOf(options.db, token, staticDigests) : undefined;
+    if (principal) request.principal = principal;
+    // Only now that the key is known: a refused request spends its address's bucket.
+    await options.rateLimit(request, reply);
     if (!token) return unauthorized(reply, 'missing bearer token: send Authorization: Bearer <API key>');
-    const principal = await principalOf(options.db, token, staticDigests);
     if (!principal) return unauthorized(reply, 'invalid API key', 'Bearer error="invalid_token"');
-    request.principal = principal;
     const needed = request.routeOptions.config.role ?? 'viewer';
     if (needed === 'operator' && principal.role !== 'operator') {
       return reply.code(403).send({ error: `this needs an operator key; '${principal.name}' is a ${principal.role}` });

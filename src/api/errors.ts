@@ -19,7 +19,7 @@ export const errorResponses = {
   404: errorSchema.describe('No such tenant or object'),
   413: errorSchema.describe('The body is too large'),
   415: errorSchema.describe('The body\'s content type is not accepted'),
-  429: errorSchema.describe('Too many requests for this key; retry after the Retry-After header'),
+  429: errorSchema.describe('Too many requests for this key (or, without a valid key, this client address); retry after the Retry-After header'),
 } as const;
 
 export class HttpError extends Error {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
@@ -13,7 +12,7 @@ import { MAX_CSV_BYTES } from '../recovery/meeting-csv.js';
 import { loadSecretBox, type SecretBox } from '../security/secrets.js';
 import { connectClient } from '../temporal/connect.js';
 import { prepareNamespace } from '../temporal/prepare-namespace.js';
-import { bearerOf, installAccessControl, keyIdOf, parseApiTokens } from './access.js';
+import { installAccessControl, parseApiTokens, rateLimitKeyOf } from './access.js';
 import { registerConversationRoutes } from './conversations-routes.js';
 import { HttpError, installErrorHandlers } from './errors.js';
 import { registerFileRoutes } from './files-routes.js';
@@ -80,20 +79,16 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   registerWebhookRoutes(app, { db: options.db, secrets: options.secrets, temporal: options.temporal, now: options.now ?? (() => new Date()) });
 
   void app.register(async (api) => {
-    // Per key (by the token's id part, never its secret), else per address: one client cannot starve the rest.
+    // Per verified key, else per address: one client cannot starve the rest. Not on every route
+    // (global: false): access control spends it once it knows the key.
     await api.register(fastifyRateLimit, {
+      global: false,
       max: options.rateLimitPerMinute ?? 600,
       timeWindow: '1 minute',
-      keyGenerator: (request) => {
-        const token = bearerOf(request);
-        if (!token) return `ip:${request.ip}`;
-        // A key by its public id; an API_TOKENS token by a digest (its secret is never a map key).
-        const id = keyIdOf(token);
-        return id ? `key:${id}` : `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
-      },
-      errorResponseBuilder: (_request, context) => new HttpError(429, `too many requests: at most ${context.max} a minute per key; retry in ${Math.ceil(context.ttl / 1000)} s`),
+      keyGenerator: rateLimitKeyOf,
+      errorResponseBuilder: (request, context) => new HttpError(429, `too many requests: at most ${context.max} a minute per ${request.principal ? 'key' : 'client address without a valid key'}; retry in ${Math.ceil(context.ttl / 1000)} s`),
     });
-    installAccessControl(api, { db: options.db, staticTokens: options.apiTokens });
+    installAccessControl(api, { db: options.db, staticTokens: options.apiTokens, rateLimit: api.rateLimit() });
     refuseNulCharacters(api);
     registerStatusRoutes(api, deps);
     registerFileRoutes(api, deps);
