@@ -156,6 +156,17 @@ describe.each(stores)('media store on %s', (_name, makeStore) => {
     expect(sha256(await buffer(await store.get(key)))).toBe(sha256(original));
   });
 
+  it('refuses different bytes under a stored key even when their own checksum is given up front', async () => {
+    // The shortcut that skips reading the body holds only for the stored checksum, not any checksum.
+    const original = randomBytes(50_000);
+    const key = stored(nextKey());
+    await store.put(key, chunked(original));
+    const other = randomBytes(50_000);
+    const refused = store.put(key, chunked(other), { expectedSha256: sha256(other), expectedSize: other.length });
+    await expect(refused).rejects.toBeInstanceOf(MediaConflictError);
+    expect(await subject.storedBytes(key)).toEqual({ size: original.length, sha256: sha256(original) });
+  });
+
   it('leaves nothing behind when the body fails mid-stream', async () => {
     const before = await subject.everything();
     const bytes = randomBytes(7 * MiB);
@@ -191,7 +202,7 @@ describe.each(stores)('media store on %s', (_name, makeStore) => {
     // The local store's hidden checksum sidecars belong to their stored file.
     const present = (await subject.everything()).filter((p) => !/(^|\/)\.[^/]+\.sha256$/.test(p));
     expect(present.sort()).toEqual([...storedKeys].sort());
-    expect(storedKeys).toHaveLength(5);
+    expect(storedKeys).toHaveLength(6);
   });
 });
 
