@@ -230,12 +230,12 @@ export const mediaFilesOf = (world: E2eWorld, tenantId: string): Promise<MediaFi
 
 export const cdrsOf = (world: E2eWorld, tenantId: string): Promise<Conversation[]> => listConversations(world.database.db, tenantId);
 
-/** Polls until a recovery request is done (finished, failed or cancelled), or fails naming its counts. */
+/** Polls until a recovery request is done (finished, with errors or not, failed or cancelled), or fails naming its counts. */
 export async function waitForRecoveryRequest(world: E2eWorld, tenantId: string, requestId: string, timeoutMs = 120_000): Promise<RecoveryRequest> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const request = await getRecoveryRequest(world.database.db, tenantId, requestId);
-    if (request && ['finished', 'failed', 'cancelled'].includes(request.status)) return request;
+    if (request && ['finished', 'finished_with_errors', 'failed', 'cancelled'].includes(request.status)) return request;
     if (Date.now() > deadline) {
       const counts = (await recoveryCounts(world.database.db, tenantId, [requestId])).get(requestId);
       throw new Error(`recovery request ${requestId} not done after ${timeoutMs} ms: ${request?.status ?? 'not filed'} ${JSON.stringify(counts)}`);
