@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { listMediaFiles } from '../db/queries/media-files.js';
+import { pageMediaFiles } from '../db/queries/media-files.js';
 import { MEDIA_FILE_STATES } from '../db/schema/media-files.js';
 import { errorResponses } from './errors.js';
 import { iso, loadTenant, paging, security, tenantParams, typed, type RouteDeps } from './route-kit.js';
@@ -28,21 +28,23 @@ const fileSchema = z.object({
 export function registerFileRoutes(scope: FastifyInstance, deps: RouteDeps): void {
   typed(scope).get('/tenants/:tenant/files', {
     schema: {
-      summary: 'The tenant\'s media files, by state (failed: with the reason)', tags: ['files'], security, params: tenantParams,
+      summary: 'The tenant\'s media files, by state (failed: with the reason)',
+      description: 'Oldest recording first, then by file id: a stable order to page through with limit and offset. `total` counts every file that matches.',
+      tags: ['files'], security, params: tenantParams,
       querystring: z.strictObject({ state: z.enum(MEDIA_FILE_STATES).optional(), meetingUuid: z.string().min(1).max(200).optional(), ...paging }),
       response: {
-        200: z.object({ tenant: z.string(), total: z.number(), files: z.array(fileSchema) }),
+        200: z.object({ tenant: z.string(), total: z.number().describe('Every matching file, not only this page'), files: z.array(fileSchema) }),
         400: errorResponses[400], 401: errorResponses[401], 403: errorResponses[403], 404: errorResponses[404], 429: errorResponses[429],
       },
     },
   }, async (request) => {
     const tenant = await loadTenant(deps.db, request.params.tenant);
     const { state, meetingUuid, limit, offset } = request.query;
-    const files = await listMediaFiles(deps.db, tenant.id, { ...(state ? { state } : {}), ...(meetingUuid ? { platformCallId: meetingUuid } : {}) });
+    const { total, files } = await pageMediaFiles(deps.db, tenant.id, { ...(state ? { state } : {}), ...(meetingUuid ? { platformCallId: meetingUuid } : {}) }, { limit, offset });
     return {
       tenant: tenant.id,
-      total: files.length,
-      files: files.slice(offset, offset + limit).map((f) => ({
+      total,
+      files: files.map((f) => ({
         zoomFileId: f.zoomFileId,
         meetingUuid: f.platformCallId,
         sourcePlatform: f.sourcePlatform,

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { mediaFiles, type MediaFileState, type SkipReason, type SourcePlatform } from '../schema/index.js';
 import { forTenant } from './upsert.js';
@@ -59,20 +59,34 @@ export async function markMediaFileFailed(db: Database, tenantId: string, zoomFi
     .where(and(eq(mediaFiles.tenantId, tenantId), eq(mediaFiles.zoomFileId, zoomFileId), ne(mediaFiles.state, 'stored')));
 }
 
-export async function listMediaFiles(
+export interface MediaFileFilter {
+  platformCallId?: string;
+  state?: MediaFileState;
+}
+
+const matching = (tenantId: string, filter: MediaFileFilter) => and(
+  eq(mediaFiles.tenantId, tenantId),
+  filter.platformCallId ? eq(mediaFiles.platformCallId, filter.platformCallId) : undefined,
+  filter.state ? eq(mediaFiles.state, filter.state) : undefined,
+);
+
+/** Oldest recording first; the file id (unique in a tenant) makes the order total, so pages never overlap. */
+const FILE_ORDER = [asc(mediaFiles.recordingStartedAt), asc(mediaFiles.zoomFileId)];
+
+export async function listMediaFiles(db: Database, tenantId: string, filter: MediaFileFilter = {}): Promise<MediaFile[]> {
+  return db.select().from(mediaFiles).where(matching(tenantId, filter)).orderBy(...FILE_ORDER);
+}
+
+/** One page of `listMediaFiles` read from the database (never the tenant's other files), and how many match in all. */
+export async function pageMediaFiles(
   db: Database,
   tenantId: string,
-  filter: { platformCallId?: string; state?: MediaFileState } = {},
-): Promise<MediaFile[]> {
-  return db
-    .select()
-    .from(mediaFiles)
-    .where(and(
-      eq(mediaFiles.tenantId, tenantId),
-      filter.platformCallId ? eq(mediaFiles.platformCallId, filter.platformCallId) : undefined,
-      filter.state ? eq(mediaFiles.state, filter.state) : undefined,
-    ))
-    .orderBy(asc(mediaFiles.recordingStartedAt), asc(mediaFiles.zoomFileId));
+  filter: MediaFileFilter,
+  page: { limit: number; offset: number },
+): Promise<{ total: number; files: MediaFile[] }> {
+  const [counted] = await db.select({ total: count() }).from(mediaFiles).where(matching(tenantId, filter));
+  const files = await db.select().from(mediaFiles).where(matching(tenantId, filter)).orderBy(...FILE_ORDER).limit(page.limit).offset(page.offset);
+  return { total: counted?.total ?? 0, files };
 }
 
 /** A file as a Zoom listing describes it (see ingest/listed-files.ts). */
