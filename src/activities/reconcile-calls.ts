@@ -1,7 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
-import { upsertConversation } from '../db/queries/conversations.js';
 import {
-  archivedPlatformCallIds,
   listedCallIds,
   listReconciliationItems,
   setItemOutcome,
@@ -17,7 +15,7 @@ import { REASONS, failedCallCdr } from '../reconciliation/failed-cdrs.js';
 import type { ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
 import type { CallHistory, ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
-import { progressOf, reconcileStep, requireRun, runKey, walkListingInto } from './reconciliation.js';
+import { progressOf, reconcileStep, reportNotRecorded, requireRun, runKey, settleByArchive, walkListingInto } from './reconciliation.js';
 
 // Zoom Phone reconciliation. Before the walk, the workflow lists the day's recordings again
 // (listPhoneCalls: medium, no daily quota), so every recording Zoom holds of a configured user is
@@ -59,6 +57,8 @@ function callItem(call: CallHistory, users: RecordedUserMatcher): FoundItem | nu
       durationSeconds: call.duration,
       recorded: call.recording_status === 'recorded',
       knownUserIds: known.map((u) => u.zoomUserId),
+      // Zoom quirk: one call id may span several history rows (its legs); each is asked for its path.
+      legUuids: [call.call_history_uuid],
       call,
     },
   };
@@ -78,18 +78,24 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
   return { done: false, progress: await progressOf(deps, key, saved) };
 }
 
-async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, item: ReconciliationItem): Promise<void> {
+/**
+ * Compares one call the archive has no stored recording of with what it should have. `reported`:
+ * the archive already says its recording will not be archived by itself.
+ */
+async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, key: ReconcileKey, item: ReconciliationItem, reported: string | undefined): Promise<void> {
   const call = item.facts.call as CallHistory;
   const recorded = item.facts.recorded === true;
   // "all": every connected call must have a recording; a call nobody answered has none to have.
-  const expected = recorded || (expectationOf(tenant) === 'all' && Boolean(call.answer_time));
+  const expected = reported !== undefined || recorded || (expectationOf(tenant) === 'all' && Boolean(call.answer_time));
   if (!expected) {
-    await setItemOutcome(deps.db, tenant.id, 'phone', item.platformCallId, { outcome: 'not_expected' });
+    await setItemOutcome(deps.db, tenant.id, runKey(key), item.platformCallId, { outcome: 'not_expected' });
     return;
   }
   // Everyone of ours on the call: its ends, and whoever took a leg (a transfer, a queue's agent);
-  // the call's path is one light call, with no daily quota.
-  const parties: CallParties = partiesFromCallPath(await zoom.getPhoneCallHistory(call.call_history_uuid));
+  // each history row's path is one light call, with no daily quota.
+  const paths: CallParties[] = [];
+  for (const uuid of item.facts.legUuids ?? [call.call_history_uuid]) paths.push(partiesFromCallPath(await zoom.getPhoneCallHistory(uuid)));
+  const parties: CallParties = { ...paths[0]!, legs: paths.flatMap((p) => p.legs) };
   const people = [partyOf(call, 'caller'), partyOf(call, 'callee'), ...parties.legs.flatMap((l) => [l.caller, l.callee])];
   // Only the call's own people are looked up: a tenant may configure thousands of users.
   const users = new RecordedUserMatcher(await findRecordedUsers(deps.db, tenant.id, {
@@ -100,21 +106,18 @@ async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, i
   const onCall = people.map((p) => users.match(p)).filter((u): u is RecordedUser => u !== undefined);
   const ours = [...new Map(onCall.map((u) => [u.zoomUserId, u])).values()];
   if (ours.length === 0) {
-    await setItemOutcome(deps.db, tenant.id, 'phone', item.platformCallId, { outcome: 'not_ours' });
+    await setItemOutcome(deps.db, tenant.id, runKey(key), item.platformCallId, { outcome: 'not_ours' });
     return;
   }
-  const reason = recorded ? REASONS.callRecordingLost : REASONS.callNotRecorded;
-  for (const user of ours) {
-    await upsertConversation(deps.db, tenant.id, failedCallCdr({
-      call,
-      parties,
-      user: { zoomUserId: user.zoomUserId, name: user.name, email: user.email, extension: user.phoneExtension },
-      reason,
-      internalNumberPatterns: tenant.internalNumberPatterns,
-      location: deps.location,
-    }));
-  }
-  await setItemOutcome(deps.db, tenant.id, 'phone', item.platformCallId, { outcome: 'not_recorded', reason, failedCdrs: ours.length });
+  const reason = reported ?? (recorded ? REASONS.callRecordingLost : REASONS.callNotRecorded);
+  await reportNotRecorded(deps, key, item.platformCallId, reason, ours.map((user) => failedCallCdr({
+    call,
+    parties,
+    user: { zoomUserId: user.zoomUserId, name: user.name, email: user.email, extension: user.phoneExtension },
+    reason,
+    internalNumberPatterns: tenant.internalNumberPatterns,
+    location: deps.location,
+  })));
 }
 
 export const createCallReconciliationActivities = (deps: ActivityDeps) => ({
@@ -127,17 +130,14 @@ export const createCallReconciliationActivities = (deps: ActivityDeps) => ({
   async checkCalls(key: ReconcileKey): Promise<ReconcileStep> {
     return reconcileStep(deps, key, async (zoom, tenant) => {
       const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { outcome: 'unchecked', limit: CALLS_PER_CHECK });
-      const ids = items.map((i) => i.platformCallId);
-      const archived = await archivedPlatformCallIds(deps.db, key.tenantId, ids);
-      const listed = await listedCallIds(deps.db, key.tenantId, ids);
-      for (const item of items) {
-        if (archived.has(item.platformCallId)) {
-          await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'archived' });
-        } else if (listed.has(item.platformCallId)) {
+      const left = await settleByArchive(deps, key, tenant, items);
+      const listed = await listedCallIds(deps.db, key.tenantId, left.map(({ item }) => item.platformCallId));
+      for (const { item, reported } of left) {
+        if (reported === undefined && listed.has(item.platformCallId)) {
           // Zoom lists a recording of a configured user the archive lacks: the phone ingest takes it.
-          await setItemOutcome(deps.db, key.tenantId, 'phone', item.platformCallId, { outcome: 'missing', reason: 'Zoom holds a recording the archive lacked: handed to the phone ingest' });
+          await setItemOutcome(deps.db, key.tenantId, runKey(key), item.platformCallId, { outcome: 'missing', reason: 'Zoom holds a recording the archive lacked: handed to the phone ingest' });
         } else {
-          await checkCall(deps, zoom, tenant, item);
+          await checkCall(deps, zoom, tenant, key, item, reported);
         }
         heartbeat();
       }

@@ -1,7 +1,5 @@
 import { heartbeat, log } from '@temporalio/activity';
-import { upsertConversation } from '../db/queries/conversations.js';
 import {
-  archivedPlatformCallIds,
   expectedMeetingsOn,
   listReconciliationItems,
   setItemOutcome,
@@ -20,7 +18,7 @@ import type { DashboardMeeting, ReportMeeting, ZoomClient } from '../zoom/index.
 import type { ActivityDeps } from './deps.js';
 import { meetingInSource } from './held-meeting.js';
 import { participantRows, recordedUser } from './meeting.js';
-import { progressOf, reconcileStep, requireRun, runKey, walkListingInto } from './reconciliation.js';
+import { progressOf, reconcileStep, reportNotRecorded, requireRun, runKey, settleByArchive, walkingOneUser, walkListingInto } from './reconciliation.js';
 
 // Meetings reconciliation: find every meeting of the day in which a configured user took part
 // (walk), then compare each with the archive (check). Only the walk spends the daily quota; the
@@ -129,16 +127,19 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
   const users = await nextRecordedUsers(deps.db, key.tenantId, { ...(after !== undefined ? { after } : {}), limit: USERS_PER_STEP });
   if (users.length === 0) return finishWalk();
   let saved = run;
-  let done = after;
   for (const [index, user] of users.entries()) {
-    for (const [listing, type] of USER_REPORT_LISTINGS.entries()) {
-      if (index === 0 && listing < run.cursor.listingsDone) continue;
-      await walkListingInto(deps, key, zoom.listUserReportMeetings(user.zoomUserId, { ...range, type }), (rows) => rows.map((m) => reportItem(m, user, type)));
-      const last = listing === USER_REPORT_LISTINGS.length - 1;
-      const cursor = last ? { listingsDone: 0, usersDoneThrough: user.zoomUserId } : { listingsDone: listing + 1, ...(done !== undefined ? { usersDoneThrough: done } : {}) };
-      saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor })) ?? saved;
-    }
-    done = user.zoomUserId;
+    const done = saved.cursor.usersDoneThrough;
+    // A user Zoom refuses is recorded on the run and passed: the others are walked all the same.
+    await walkingOneUser(deps, key, user.zoomUserId, async () => {
+      for (const [listing, type] of USER_REPORT_LISTINGS.entries()) {
+        if (index === 0 && listing < run.cursor.listingsDone) continue;
+        await walkListingInto(deps, key, zoom.listUserReportMeetings(user.zoomUserId, { ...range, type }), (rows) => rows.map((m) => reportItem(m, user, type)));
+        if (listing < USER_REPORT_LISTINGS.length - 1) {
+          saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor: { listingsDone: listing + 1, ...(done !== undefined ? { usersDoneThrough: done } : {}) } })) ?? saved;
+        }
+      }
+    });
+    saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor: { listingsDone: 0, usersDoneThrough: user.zoomUserId } })) ?? saved;
     heartbeat({ usersDoneThrough: user.zoomUserId });
   }
   return { done: false, progress: await progressOf(deps, key, saved) };
@@ -169,8 +170,11 @@ function meetingRefOf(item: ReconciliationItem, hostId: string): MeetingRef {
   };
 }
 
-async function checkItem(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, item: ReconciliationItem): Promise<void> {
-  const key = { family: 'meetings' as const, platformCallId: item.platformCallId };
+/**
+ * Compares one meeting the archive has no stored file of with Zoom. `reported`: the archive already
+ * says its recording will not be archived by itself (files failed, or pending past fileRetryHours).
+ */
+async function checkItem(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, key: ReconcileKey, item: ReconciliationItem, reported: string | undefined): Promise<void> {
   const f = item.facts;
   // Who of ours took part: the users Zoom's log named, and the participants (medium; none for a one-person meeting).
   const participants = f.participants === 1 ? [] : foldParticipants(await participantRows(zoom, item.platformCallId));
@@ -179,22 +183,21 @@ async function checkItem(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, i
     emails: [...(f.hostEmail ? [f.hostEmail] : []), ...participants.map((p) => p.email ?? '')],
   }, { enabledOnly: true });
   if (users.length === 0) {
-    await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'not_ours' });
+    await setItemOutcome(deps.db, tenant.id, runKey(key), item.platformCallId, { outcome: 'not_ours' });
     return;
   }
-  const held = await recordingHeld(zoom, tenant, item);
+  const held = reported === undefined ? await recordingHeld(zoom, tenant, item) : null;
   if (held) {
-    await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'missing', reason: `Zoom holds a recording the archive lacked: handed to the ${held.source} ingest`, handoff: held });
+    await setItemOutcome(deps.db, tenant.id, runKey(key), item.platformCallId, { outcome: 'missing', reason: `Zoom holds a recording the archive lacked: handed to the ${held.source} ingest`, handoff: held });
     return;
   }
-  const reason = f.recorded === true ? REASONS.meetingRecordingLost : REASONS.meetingNotRecorded;
+  const reason = reported ?? (f.recorded === true ? REASONS.meetingRecordingLost : REASONS.meetingNotRecorded);
   const hostId = f.hostId ?? users.find((u) => f.hostEmail && u.email.toLowerCase() === f.hostEmail.toLowerCase())?.zoomUserId ?? '';
   const meeting = meetingRefOf(item, hostId);
-  for (const user of users) {
+  await reportNotRecorded(deps, key, item.platformCallId, reason, users.map((user) => {
     const asParticipant = participants.find((p) => p.zoomUserId === user.zoomUserId || (p.email && p.email.toLowerCase() === user.email.toLowerCase()));
-    await upsertConversation(deps.db, tenant.id, failedMeetingCdr({ meeting, user: recordedUser(user, asParticipant), participants, reason, location: deps.location }));
-  }
-  await setItemOutcome(deps.db, tenant.id, key.family, key.platformCallId, { outcome: 'not_recorded', reason, failedCdrs: users.length });
+    return failedMeetingCdr({ meeting, user: recordedUser(user, asParticipant), participants, reason, location: deps.location });
+  }));
 }
 
 export const createMeetingReconciliationActivities = (deps: ActivityDeps) => ({
@@ -207,10 +210,8 @@ export const createMeetingReconciliationActivities = (deps: ActivityDeps) => ({
   async checkMeetings(key: ReconcileKey): Promise<ReconcileStep> {
     return reconcileStep(deps, key, async (zoom, tenant) => {
       const items = await listReconciliationItems(deps.db, key.tenantId, runKey(key), { outcome: 'unchecked', limit: MEETINGS_PER_CHECK });
-      const archived = await archivedPlatformCallIds(deps.db, key.tenantId, items.map((i) => i.platformCallId));
-      for (const item of items) {
-        if (archived.has(item.platformCallId)) await setItemOutcome(deps.db, key.tenantId, 'meetings', item.platformCallId, { outcome: 'archived' });
-        else await checkItem(deps, zoom, tenant, item);
+      for (const { item, reported } of await settleByArchive(deps, key, tenant, items)) {
+        await checkItem(deps, zoom, tenant, key, item, reported);
         heartbeat();
       }
       return { done: items.length < MEETINGS_PER_CHECK, progress: await progressOf(deps, key) };

@@ -27,8 +27,10 @@ const runSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   error: z.string().nullable(),
+  // Configured users Zoom refused (deleted, not in the account): the day was reconciled without them.
+  userErrors: z.array(z.object({ zoomUserId: z.string(), error: z.string() })),
   found: z.number(), checked: z.number(), archived: z.number(), missing: z.number(),
-  notRecorded: z.number(), notOurs: z.number(), notExpected: z.number(), failedCdrs: z.number(),
+  notRecorded: z.number(), notOurs: z.number(), notExpected: z.number(), skipped: z.number(), failedCdrs: z.number(),
 });
 
 const dayParams = tenantParams.extend({ family: z.enum(RECONCILIATION_FAMILIES), day: utcDay('The UTC day reconciled') });
@@ -40,7 +42,7 @@ export function registerReconciliationRoutes(scope: FastifyInstance, deps: Route
   const runOf = async (tenantId: string, run: NonNullable<Awaited<ReturnType<typeof getReconciliationRun>>>) => ({
     family: run.family, day: run.day, status: run.status, phase: run.phase, plan: run.plan,
     pagesWalked: run.pagesWalked, heavyCalls: run.heavyCalls, pausedUntil: iso(run.pausedUntil),
-    startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt), error: run.lastError,
+    startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt), error: run.lastError, userErrors: run.userErrors,
     ...await reconciliationCounts(deps.db, tenantId, { family: run.family, day: run.day }),
   });
 

@@ -1,4 +1,5 @@
 // Plain data between the reconcile workflow and its activities (kept in histories: small, no secrets).
+import type { ReconciliationStatus, ReconciliationUserError } from '../db/schema/reconciliation.js';
 import type { MeetingRef, MeetingSource } from '../ingest/types.js';
 
 export type ReconcileFamily = 'meetings' | 'phone';
@@ -14,7 +15,7 @@ export interface ReconcileKey {
 export interface ReconcileProgress {
   day: string;
   family: ReconcileFamily;
-  status: 'running' | 'waiting_for_quota' | 'finished' | 'failed' | 'cancelled';
+  status: ReconciliationStatus;
   /** walk: reading Zoom's logs; check: comparing with the archive (and handing what is missing to the ingest); quality: voice quality; done. */
   phase: string;
   /** Meetings: 'dashboard' or 'user_reports'. */
@@ -28,6 +29,8 @@ export interface ReconcileProgress {
   failedCdrsWritten: number;
   /** ISO 8601: the run sleeps until then for Zoom's daily quota. */
   pausedUntil: string | null;
+  /** Configured users Zoom refused (deleted, not in the account), with Zoom's answer: the day is reconciled without them. */
+  userErrors: ReconciliationUserError[];
   /** The tenant asks for voice quality on meeting CDRs: a last phase, after everything else. */
   rateVoiceQuality?: boolean;
   /** CDRs given a voice quality score so far. */

@@ -85,7 +85,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
   }
   let progress: ReconcileProgress = {
     day: key.day, family: key.family, status: 'running', phase: 'walk', plan: null,
-    pagesWalked: 0, heavyCallsUsed: 0, found: 0, checked: 0, missingFound: 0, failedCdrsWritten: 0, pausedUntil: null,
+    pagesWalked: 0, heavyCallsUsed: 0, found: 0, checked: 0, missingFound: 0, failedCdrsWritten: 0, pausedUntil: null, userErrors: [],
   };
   let resumeRequested = false;
   let cancelled = false;

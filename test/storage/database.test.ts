@@ -362,7 +362,7 @@ describe.each(backends)('database on %s', (_name, makeBackend) => {
     await upsertReconciliationItems(db, 'acme', day, [{ platformCallId: 'uuid-a', facts: { zoomId: '1', startTime: '2024-03-09T10:00:00Z', knownUserIds: ['u3', 'u1'] } }]);
     const found = await listReconciliationItems(db, 'acme', day);
     expect(found.map((i) => [i.platformCallId, [...(i.facts.knownUserIds ?? [])].sort()])).toEqual([['uuid-a', ['u1', 'u2', 'u3']], ['uuid-b', []]]);
-    await setItemOutcome(db, 'acme', 'meetings', 'uuid-a', { outcome: 'not_recorded', reason: 'not recorded', failedCdrs: 2 });
+    await setItemOutcome(db, 'acme', day, 'uuid-a', { outcome: 'not_recorded', reason: 'not recorded', failedCdrs: 2 });
     await updateReconciliationRun(db, 'acme', day, { status: 'waiting_for_quota', cursor: { listingsDone: 1 } }, { pages: 3, heavyCalls: 3 });
     expect(await updateReconciliationRun(db, 'globex', day, { status: 'failed' })).toBeUndefined();
     const [saved] = await listReconciliationRuns(db, 'acme');

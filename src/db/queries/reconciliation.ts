@@ -9,6 +9,7 @@ import {
   type ReconciliationFamily,
   type ReconciliationItemFacts,
   type ReconciliationOutcome,
+  type ReconciliationUserError,
 } from '../schema/index.js';
 import { forTenant } from './upsert.js';
 
@@ -20,7 +21,7 @@ export type ReconciliationRun = typeof reconciliationRuns.$inferSelect;
 export type ReconciliationItem = typeof reconciliationItems.$inferSelect;
 export type ReconciliationRunPatch = Partial<Pick<
   ReconciliationRun,
-  'status' | 'phase' | 'plan' | 'planEstimate' | 'cursor' | 'pausedUntil' | 'finishedAt' | 'lastError'
+  'status' | 'phase' | 'plan' | 'planEstimate' | 'cursor' | 'pausedUntil' | 'finishedAt' | 'lastError' | 'userErrors'
 >>;
 
 export interface RunKey {
@@ -44,7 +45,7 @@ export async function beginReconciliationRun(db: Database, tenantId: string, key
         .onConflictDoUpdate({
           target: [reconciliationRuns.tenantId, reconciliationRuns.family, reconciliationRuns.day],
           set: {
-            status: 'running', phase: 'walk', cursor: { listingsDone: 0 }, pausedUntil: null, finishedAt: null, lastError: null,
+            status: 'running', phase: 'walk', cursor: { listingsDone: 0 }, pausedUntil: null, finishedAt: null, lastError: null, userErrors: [],
             runs: sql`${reconciliationRuns.runs} + 1`, startedAt: sql`now()`, updatedAt: sql`now()`,
           },
         })
@@ -92,6 +93,17 @@ export async function updateReconciliationRun(
   return run;
 }
 
+/** Records a configured user Zoom refused in this run's walk (once per user: a retried step may meet them again). */
+export async function addRunUserError(db: Database, tenantId: string, key: RunKey, userError: ReconciliationUserError): Promise<void> {
+  await db
+    .update(reconciliationRuns)
+    .set({
+      userErrors: sql`(select coalesce(jsonb_agg(e), '[]'::jsonb) from jsonb_array_elements(${reconciliationRuns.userErrors}) e where e->>'zoomUserId' <> ${userError.zoomUserId}) || ${JSON.stringify([userError])}::jsonb`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(reconciliationRuns.tenantId, tenantId), eq(reconciliationRuns.family, key.family), eq(reconciliationRuns.day, key.day)));
+}
+
 export async function listReconciliationRuns(db: Database, tenantId: string, limit = 20): Promise<ReconciliationRun[]> {
   return db
     .select()
@@ -107,9 +119,10 @@ export interface FoundItem {
 }
 
 /**
- * Writes what a walk found. A meeting found again (another user's report, a re-walk) keeps its
- * outcome; what each listing said of it is merged (a `pastJoined` report says whether it was
- * recorded, the host's `past` report does not), and so are the configured users they named.
+ * Writes what a walk found. A meeting or call found again (another user's report, another leg of
+ * the call, a re-walk) keeps its outcome; what each listing said of it is merged (a `pastJoined`
+ * report says whether it was recorded, the host's `past` report does not; a call is recorded when
+ * one of its legs is), and so are the configured users and legs they named.
  */
 export async function upsertReconciliationItems(db: Database, tenantId: string, key: RunKey, items: readonly FoundItem[]): Promise<void> {
   if (items.length === 0) return;
@@ -117,23 +130,38 @@ export async function upsertReconciliationItems(db: Database, tenantId: string, 
   const merged = new Map<string, FoundItem>();
   for (const item of items) {
     const seen = merged.get(item.platformCallId);
-    merged.set(item.platformCallId, seen ? { ...item, facts: { ...item.facts, knownUserIds: unionOf(seen.facts.knownUserIds, item.facts.knownUserIds) } } : item);
+    merged.set(item.platformCallId, seen ? { platformCallId: item.platformCallId, facts: mergeFacts(seen.facts, item.facts) } : item);
   }
-  const known = sql`coalesce(${reconciliationItems.facts}->'knownUserIds', '[]'::jsonb) || coalesce(excluded.facts->'knownUserIds', '[]'::jsonb)`;
+  const old = reconciliationItems.facts;
+  const union = (field: 'knownUserIds' | 'legUuids') => sql`(select coalesce(jsonb_agg(distinct v), '[]'::jsonb) from jsonb_array_elements(coalesce(${old}->${field}, '[]'::jsonb) || coalesce(excluded.facts->${field}, '[]'::jsonb)) v)`;
+  const recorded = sql`case when ${old} ? 'recorded' and excluded.facts ? 'recorded' then to_jsonb((${old}->>'recorded')::boolean or (excluded.facts->>'recorded')::boolean) else coalesce(excluded.facts->'recorded', ${old}->'recorded') end`;
   await forTenant(
     tenantId,
     db
       .insert(reconciliationItems)
       .values([...merged.values()].map((i) => ({ tenantId, family: key.family, day: key.day, platformCallId: i.platformCallId, facts: i.facts })))
       .onConflictDoUpdate({
-        target: [reconciliationItems.tenantId, reconciliationItems.family, reconciliationItems.platformCallId],
+        target: [reconciliationItems.tenantId, reconciliationItems.family, reconciliationItems.day, reconciliationItems.platformCallId],
         set: {
-          facts: sql`jsonb_set(${reconciliationItems.facts} || excluded.facts, '{knownUserIds}', (select coalesce(jsonb_agg(distinct v), '[]'::jsonb) from jsonb_array_elements(${known}) v))`,
-          day: sql`excluded.day`,
+          // The first leg's history row stays the call's; the rest is what the listings added.
+          facts: sql`${old} || (excluded.facts - 'call') || jsonb_build_object('knownUserIds', ${union('knownUserIds')}, 'legUuids', ${union('legUuids')})
+            || case when ${recorded} is null then '{}'::jsonb else jsonb_build_object('recorded', ${recorded}) end`,
           updatedAt: sql`now()`,
         },
       }),
   );
+}
+
+/** What two listings said of one meeting or call, as the upsert merges it. */
+function mergeFacts(a: ReconciliationItemFacts, b: ReconciliationItemFacts): ReconciliationItemFacts {
+  const recorded = a.recorded !== undefined && b.recorded !== undefined ? a.recorded || b.recorded : b.recorded ?? a.recorded;
+  return {
+    ...a, ...b,
+    ...(a.call ? { call: a.call } : {}),
+    knownUserIds: unionOf(a.knownUserIds, b.knownUserIds),
+    ...(a.legUuids || b.legUuids ? { legUuids: unionOf(a.legUuids, b.legUuids) } : {}),
+    ...(recorded !== undefined ? { recorded } : {}),
+  };
 }
 
 const unionOf = (a: string[] | undefined, b: string[] | undefined): string[] => [...new Set([...(a ?? []), ...(b ?? [])])];
@@ -141,7 +169,7 @@ const unionOf = (a: string[] | undefined, b: string[] | undefined): string[] => 
 export async function setItemOutcome(
   db: Database,
   tenantId: string,
-  family: ReconciliationFamily,
+  key: RunKey,
   platformCallId: string,
   outcome: { outcome: ReconciliationOutcome; reason?: string | null; failedCdrs?: number; handoff?: ReconciliationItemFacts['handoff'] },
 ): Promise<void> {
@@ -154,7 +182,12 @@ export async function setItemOutcome(
       ...(outcome.handoff ? { facts: sql`${reconciliationItems.facts} || ${JSON.stringify({ handoff: outcome.handoff })}::jsonb` } : {}),
       updatedAt: sql`now()`,
     })
-    .where(and(eq(reconciliationItems.tenantId, tenantId), eq(reconciliationItems.family, family), eq(reconciliationItems.platformCallId, platformCallId)));
+    .where(and(
+      eq(reconciliationItems.tenantId, tenantId),
+      eq(reconciliationItems.family, key.family),
+      eq(reconciliationItems.day, key.day),
+      eq(reconciliationItems.platformCallId, platformCallId),
+    ));
 }
 
 /**
@@ -190,6 +223,7 @@ export interface ReconciliationCounts {
   notRecorded: number;
   notOurs: number;
   notExpected: number;
+  skipped: number;
   failedCdrs: number;
 }
 
@@ -209,26 +243,63 @@ export async function reconciliationCounts(db: Database, tenantId: string, key: 
     notRecorded: n('not_recorded'),
     notOurs: n('not_ours'),
     notExpected: n('not_expected'),
+    skipped: n('skipped'),
     failedCdrs: rows.find((r) => r.outcome === 'not_recorded')?.cdrs ?? 0,
   };
 }
 
+/** What the archive holds of one meeting or call: its files by state. */
+export interface ArchiveEvidence {
+  /** Files stored and verified (a SHA-256 of the bytes written). */
+  stored: number;
+  /** Files still waiting, and when the oldest of them was first listed. */
+  pending: number;
+  oldestPendingSince: Date | null;
+  /** Failed files, each as "<file type>: <why>". */
+  failed: string[];
+  /** Deliberately skipped files, each as "<file type>: <skip reason>". */
+  skipped: string[];
+}
+
 /**
- * Which of these meetings or calls the archive already has: a CDR that is not a recording failure,
- * or stored files. Files still pending without a CDR are not enough: their ingest is started again
- * (under the same workflow id, so nothing doubles).
+ * The archive's files of these meetings or calls, by state. A CDR alone proves nothing: the ingest
+ * writes one while files are still pending, or when every file was skipped.
  */
-export async function archivedPlatformCallIds(db: Database, tenantId: string, platformCallIds: readonly string[]): Promise<Set<string>> {
-  if (platformCallIds.length === 0) return new Set();
-  const withCdr = await db
-    .selectDistinct({ id: conversations.platformCallId })
-    .from(conversations)
-    .where(and(eq(conversations.tenantId, tenantId), inArray(conversations.platformCallId, [...platformCallIds]), eq(conversations.recordingFailed, false)));
-  const withFiles = await db
-    .selectDistinct({ id: mediaFiles.platformCallId })
+export async function archiveEvidence(db: Database, tenantId: string, platformCallIds: readonly string[]): Promise<Map<string, ArchiveEvidence>> {
+  const out = new Map<string, ArchiveEvidence>();
+  if (platformCallIds.length === 0) return out;
+  const rows = await db
+    .select({ id: mediaFiles.platformCallId, state: mediaFiles.state, sha256: mediaFiles.sha256, fileType: mediaFiles.fileType, lastError: mediaFiles.lastError, skipReason: mediaFiles.skipReason, createdAt: mediaFiles.createdAt })
     .from(mediaFiles)
-    .where(and(eq(mediaFiles.tenantId, tenantId), inArray(mediaFiles.platformCallId, [...platformCallIds]), eq(mediaFiles.state, 'stored')));
-  return new Set([...withCdr, ...withFiles].map((r) => r.id));
+    .where(and(eq(mediaFiles.tenantId, tenantId), inArray(mediaFiles.platformCallId, [...platformCallIds])));
+  for (const row of rows) {
+    const e = out.get(row.id) ?? { stored: 0, pending: 0, oldestPendingSince: null, failed: [], skipped: [] };
+    if (row.state === 'stored' && row.sha256) e.stored += 1;
+    else if (row.state === 'pending') {
+      e.pending += 1;
+      if (!e.oldestPendingSince || row.createdAt < e.oldestPendingSince) e.oldestPendingSince = row.createdAt;
+    } else if (row.state === 'failed') e.failed.push(`${row.fileType}: ${row.lastError ?? 'failed'}`);
+    else if (row.state === 'skipped') e.skipped.push(`${row.fileType}: ${row.skipReason ?? 'skipped'}`);
+    out.set(row.id, e);
+  }
+  return out;
+}
+
+/**
+ * Turns the CDRs the ingest wrote of a meeting or call into recording failures with their reason,
+ * unless a file of it is stored by now (a failure CDR written later never overwrites an archived
+ * one, so the ingest's own CDR has to be marked here).
+ */
+export async function markCdrsRecordingFailed(db: Database, tenantId: string, platformCallId: string, reason: string): Promise<void> {
+  await db
+    .update(conversations)
+    .set({ recordingFailed: true, recordingFailedReason: reason, updatedAt: sql`now()` })
+    .where(and(
+      eq(conversations.tenantId, tenantId),
+      eq(conversations.platformCallId, platformCallId),
+      eq(conversations.recordingFailed, false),
+      sql`not exists (select 1 from ${mediaFiles} where ${mediaFiles.tenantId} = ${tenantId} and ${mediaFiles.platformCallId} = ${platformCallId} and ${mediaFiles.state} = 'stored')`,
+    ));
 }
 
 /**

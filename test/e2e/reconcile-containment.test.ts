@@ -1,0 +1,162 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiServer } from '../../src/api/server.js';
+import type { Conversation } from '../../src/db/queries/conversations.js';
+import type { ReconcileProgress } from '../../src/reconciliation/types.js';
+import { startSimulator, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
+import { meetingWorkflowId, reconcileWorkflowId } from '../../src/workflows/ids.js';
+import { cdrsOf, registerTenant, startE2eWorld, type E2eTenant, type E2eWorld } from './helpers.js';
+
+// Reconciliation contains what one user or one meeting does to a day, end to end on the real
+// Temporal server, PostgreSQL and S3 against the simulator over HTTP (clock frozen at NOW):
+// a configured user Zoom refuses is named and passed while the others are reconciled, and a
+// meeting counts as archived only with a stored, verified file. Expectations come from the
+// simulator's ground truth; Zoom calls are counted at the simulator.
+
+const NOW = new Date('2026-06-15T12:00:00Z');
+const YESTERDAY = '2026-06-14';
+const at = (h: number) => `${YESTERDAY}T${String(h).padStart(2, '0')}:00:00Z`;
+const API_TOKEN = 'containment-operator';
+
+let world: E2eWorld;
+let sim: RunningSimulator;
+
+beforeAll(async () => {
+  world = await startE2eWorld('e2e-reconcile-containment');
+  const quiet = { users: 6, inactiveUsers: 0, days: 2, meetingsPerDay: 0, phoneCallsPerDay: 0, mediaScale: 0.01 };
+  sim = await startSimulator({ seed: 2207, now: NOW, freezeClock: true, tenants: [{ ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }] });
+}, 120_000);
+
+afterAll(async () => {
+  await sim?.close();
+  await world?.close();
+});
+
+const callsAt = async (accountId: string, endpoint: string) => (await sim.control.getCounters()).tenantEndpoints[accountId]?.[endpoint] ?? 0;
+const cdrKey = (c: Conversation) => `${c.platformCallId}|${c.recordedUserZoomId}`;
+
+/** Reconciles the tenant's meetings of YESTERDAY under the day's own workflow id, as reconcileDays starts it. */
+async function reconcileYesterday(tenantId: string): Promise<ReconcileProgress> {
+  return world.temporal.client.workflow.execute('reconcile', {
+    args: [{ tenantId, family: 'meetings', day: YESTERDAY }],
+    taskQueue: world.temporal.taskQueue,
+    workflowId: reconcileWorkflowId(tenantId, 'meetings', YESTERDAY),
+    workflowExecutionTimeout: '2 minutes',
+  });
+}
+
+/** Configured users who hosted or joined the meeting (ground truth). */
+const configuredIn = (m: GroundTruthMeeting, tenant: E2eTenant) =>
+  tenant.users.filter((u) => m.host_id === u.zoomUserId || m.participants.some((p) => p.internal && p.id === u.zoomUserId)).map((u) => u.zoomUserId);
+
+describe('a configured user deleted in Zoom, on a Pro account reconciled by users\' reports', () => {
+  let tenant: E2eTenant;
+  let deleted: string;
+  let result: ReconcileProgress;
+
+  beforeAll(async () => {
+    tenant = await registerTenant(world, sim, {
+      simTenant: 0,
+      configure: [0, 1, 2, 3].map((index) => ({ index, modality: 'video' as const, individualAudio: false })),
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: true },
+    });
+    const account = tenant.zoom.accountId;
+    // The walk goes by Zoom user id: the first one is deleted, so every other user comes after it.
+    const ids = tenant.users.map((u) => u.zoomUserId).sort();
+    deleted = ids[0]!;
+    const [a, b, c] = ids.slice(1);
+    const stranger = tenant.unconfigured[0]!.id;
+    await sim.control.addMeeting(account, { hostId: a, recorded: false, recordingFailed: true, participants: [{ userId: stranger }], start_time: at(9), durationMinutes: 20 });
+    await sim.control.addMeeting(account, { hostId: b, recorded: false, participants: [{ userId: c! }], start_time: at(10), durationMinutes: 30 });
+    await sim.control.addMeeting(account, { hostId: c, recorded: false, participants: 0, start_time: at(11), durationMinutes: 10 });
+    // Only the deleted user's own reports would show this one.
+    await sim.control.addMeeting(account, { hostId: deleted, recorded: false, participants: [{ userId: stranger }], start_time: at(12), durationMinutes: 15 });
+    await sim.control.deleteUser(account, deleted);
+    await sim.control.resetCounters();
+    result = await reconcileYesterday(tenant.tenantId);
+  }, 180_000);
+
+  it('walks every other user, writes their recording_failed CDRs and ends finished_with_errors naming the deleted user', async () => {
+    const truth = await sim.control.groundTruth(tenant.zoom.accountId);
+    const day = truth.meetings.filter((m) => m.start_time.startsWith(YESTERDAY) && !m.recorded);
+    // Reachable: a configured user other than the deleted one took part.
+    const reachable = day.filter((m) => configuredIn(m, tenant).some((id) => id !== deleted));
+    expect(reachable).toHaveLength(3);
+    const expected = reachable.flatMap((m) => configuredIn(m, tenant).map((id) => `${m.uuid}|${id}`)).sort();
+    const failed = (await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordingFailed);
+    expect(failed.map(cdrKey).sort()).toEqual(expected);
+
+    expect(result).toMatchObject({ status: 'finished_with_errors', found: 3, failedCdrsWritten: expected.length });
+    expect(result.userErrors).toEqual([{ zoomUserId: deleted, error: expect.stringMatching(/1001.*does not exist/) }]);
+    // Three listings for each user Zoom answers; one refused call for the deleted one (404 is final).
+    expect(await callsAt(tenant.zoom.accountId, 'GET /report/users/{userId}/meetings')).toBe(3 * 3 + 1);
+  });
+
+  it('shows the deleted user in the progress query and the day\'s API, and a re-check names them again', async () => {
+    const progress = await world.temporal.client.workflow.getHandle(reconcileWorkflowId(tenant.tenantId, 'meetings', YESTERDAY)).query<ReconcileProgress>('progress');
+    expect(progress).toMatchObject({ status: 'finished_with_errors', userErrors: [{ zoomUserId: deleted }] });
+
+    const app = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [API_TOKEN] });
+    try {
+      const get = async (path: string) => {
+        const response = await app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${API_TOKEN}` } });
+        expect(response.statusCode, response.body).toBe(200);
+        return response.json();
+      };
+      const dayRun = await get(`/api/tenants/${tenant.tenantId}/reconciliation/meetings/${YESTERDAY}`);
+      expect(dayRun).toMatchObject({ status: 'finished_with_errors', userErrors: [{ zoomUserId: deleted }], notRecorded: 3 });
+      expect(dayRun.error).toContain(deleted);
+      const runs = await get(`/api/tenants/${tenant.tenantId}/reconciliation`);
+      expect(runs.runs.map((r: { day: string; status: string }) => [r.day, r.status])).toEqual([[YESTERDAY, 'finished_with_errors']]);
+    } finally {
+      await app.close();
+    }
+
+    const again = await reconcileYesterday(tenant.tenantId);
+    expect(again).toMatchObject({ status: 'finished_with_errors', found: 3, failedCdrsWritten: result.failedCdrsWritten, userErrors: [{ zoomUserId: deleted }] });
+  });
+});
+
+describe('"archived" means a stored, verified file', () => {
+  it('reports a meeting whose files never became downloadable (deleted while processing, or pending past fileRetryHours) with recording_failed CDRs, and only the stored one counts as archived', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: 1,
+      configure: [{ index: 0, modality: 'video', individualAudio: false }],
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: true },
+    });
+    const account = tenant.zoom.accountId;
+    const host = tenant.users[0]!.zoomUserId;
+    const stranger = tenant.unconfigured[0]!.id;
+    const processing = [{ file_type: 'MP4', status: 'processing' as const, readyAt: '2026-07-01T00:00:00Z' }];
+    // Hosted by an unconfigured user, with the configured one taking part: the archive keeps it for them.
+    const deletedWhileProcessing = await sim.control.addMeeting(account, { hostId: stranger, recorded: true, participants: [{ userId: host }], start_time: at(8), durationMinutes: 20, files: processing });
+    const neverReady = await sim.control.addMeeting(account, { hostId: host, recorded: true, participants: [{ userId: stranger }], start_time: at(9), durationMinutes: 20, files: processing });
+    const archived = await sim.control.addMeeting(account, { hostId: host, recorded: true, participants: [{ userId: stranger }], start_time: at(10), durationMinutes: 20, files: [{ file_type: 'M4A' }] });
+    // Archived as a webhook or the recovery hands a meeting to its ingest (the sync lists by the
+    // worker's real clock, which is not the simulator's frozen day).
+    for (const m of [deletedWhileProcessing, neverReady, archived]) {
+      const meeting = { uuid: m.uuid, meetingNumber: String(m.id), topic: m.topic, hostId: m.host_id, startTime: m.start_time, durationMinutes: 20 };
+      await world.temporal.client.workflow.execute('ingestMeeting', {
+        args: [{ tenantId: tenant.tenantId, source: 'cloud_recordings', meeting, trigger: 'reconciliation' }], taskQueue: world.temporal.taskQueue,
+        workflowId: meetingWorkflowId(tenant.tenantId, m.uuid), workflowExecutionTimeout: '1 minute',
+      });
+    }
+    // The ingest wrote its CDRs while the processing files were pending: the case this is about.
+    const before = await cdrsOf(world, tenant.tenantId);
+    expect(before.map((c) => [c.platformCallId, c.recordingFailed]).sort()).toEqual([[archived.uuid, false], [deletedWhileProcessing.uuid, false], [neverReady.uuid, false]].sort());
+
+    // Zoom loses the first before it finished processing (its host is removed from the account,
+    // recordings and all: Zoom's API refuses to delete an unfinished one); the second stays listed
+    // as processing for longer than the tenant retries a file (8 h by default: listed 9 h ago).
+    await sim.control.deleteUser(account, stranger);
+    await world.database.db.execute(sql`update media_files set created_at = created_at - interval '9 hours' where tenant_id = ${tenant.tenantId} and platform_call_id = ${neverReady.uuid}`);
+
+    const result = await reconcileYesterday(tenant.tenantId);
+    const cdrs = await cdrsOf(world, tenant.tenantId);
+    expect(cdrs.filter((c) => c.recordingFailed).map(cdrKey).sort()).toEqual([`${deletedWhileProcessing.uuid}|${host}`, `${neverReady.uuid}|${host}`].sort());
+    expect(cdrs.find((c) => c.platformCallId === neverReady.uuid)!.recordingFailedReason).toMatch(/still not downloadable 9 h after Zoom listed them/);
+    expect(cdrs.find((c) => c.platformCallId === deletedWhileProcessing.uuid)!.recordingFailedReason).toMatch(/^recording failed: .*holds no recording of it \(failed or deleted\)/);
+    expect(cdrs.find((c) => c.platformCallId === archived.uuid)).toMatchObject({ recordingFailed: false });
+    expect(result).toMatchObject({ status: 'finished', found: 3, failedCdrsWritten: 2, missingFound: 0 });
+  });
+});
