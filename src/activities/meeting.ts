@@ -1,4 +1,5 @@
 import { upsertConversation } from '../db/queries/conversations.js';
+import { upsertListedMeetings } from '../db/queries/listed-meetings.js';
 import { listMediaFiles, markFilesSkipped, markMediaFileFailed, trackListedFiles } from '../db/queries/media-files.js';
 import { getMeetingPeople, saveMeetingPeople } from '../db/queries/meeting-people.js';
 import { findRecordedUsers, type RecordedUser } from '../db/queries/recorded-users.js';
@@ -59,6 +60,8 @@ export const createMeetingActivities = (deps: ActivityDeps) => ({
             ? fromArchive(tenantId, await zoom.getPastMeetingArchiveFiles(meeting.uuid))
             : fromCloudRecording(tenantId, await zoom.getMeetingRecordings(meeting.uuid));
           await trackListedFiles(deps.db, tenantId, meeting.uuid, listed.files);
+          // Listed like a sync's meeting, so a retry of its failed files (and the sync) finds it.
+          await upsertListedMeetings(deps.db, tenantId, input.source, [meeting]);
           files = await listMediaFiles(deps.db, tenantId, { platformCallId: meeting.uuid });
         }
 

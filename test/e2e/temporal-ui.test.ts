@@ -6,6 +6,7 @@ import { startSimulator, type GroundTruthMeeting, type RunningSimulator } from '
 import { meetingWorkflowId, phoneCallWorkflowId, recoveryWorkflowId, reconcileWorkflowId } from '../../src/workflows/ids.js';
 import { expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, startE2eWorld, waitForRecoveryRequest, type E2eTenant, type E2eWorld } from './helpers.js';
 import { uniqueSuffix } from '../harness/index.js';
+import { s3ObjectSha256 } from '../harness/stored-bytes.js';
 
 // The Temporal Web UI as the engineers' console, driven the way the UI drives it: the Temporal CLI
 // (`temporal workflow start --type … --input '<json>'`, the same JSON payload the UI's Start
@@ -81,6 +82,12 @@ async function workflowTasksOf(workflowId: string): Promise<number> {
   return history.events.filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_STARTED').length;
 }
 
+/** How many times the run scheduled an activity of this type. */
+async function activitiesScheduled(workflowId: string, activityType: string): Promise<number> {
+  const history = JSON.parse(await temporal(['workflow', 'show', '--workflow-id', workflowId, '-o', 'json'])) as { events: { eventType: string; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }[] };
+  return history.events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED' && e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).length;
+}
+
 /** Waits for a run to close and returns how it failed. */
 async function failureOf(workflowId: string): Promise<{ message: string; type: string | undefined; nonRetryable: boolean | undefined }> {
   await expect(resultOf(workflowId)).rejects.toThrow();
@@ -138,19 +145,18 @@ describe('starting the archive of a meeting from the UI', () => {
 });
 
 describe('other workflows started from the UI', () => {
-  it('reconcile under a random ID hands the day to reconcile:<tenant>:<family>:<day>; query progress and signal resumeNow work on it', async () => {
+  it('reconcile under a random ID hands the day to reconcile:<tenant>:<family>:<day>; query progress works on it', async () => {
     const day = new Date(NOW.getTime() - 86_400_000).toISOString().slice(0, 10);
     const id = await startFromUi('reconcile', { tenantId: tenant.tenantId, family: 'meetings', day });
     const canonical = reconcileWorkflowId(tenant.tenantId, 'meetings', day);
     expect(await resultOf(id)).toEqual({ handedTo: [{ workflowId: canonical, status: 'started' }] });
-    await temporal(['workflow', 'signal', '--workflow-id', canonical, '--name', 'resumeNow']);
     const progress = JSON.parse(await temporal(['workflow', 'query', '--workflow-id', canonical, '--type', 'progress', '-o', 'json'])) as { queryResult: [{ day: string; family: string }] };
     expect(progress.queryResult[0]).toMatchObject({ day, family: 'meetings' });
     expect(await resultOf(canonical)).toMatchObject({ day, status: 'finished' });
     expect((await describeOf(canonical)).executionConfig.userMetadata?.summary).toBe(`Reconcile meetings of ${day} · tenant ${tenant.tenantId}`);
   });
 
-  it('a reconciliation asleep for Zoom\'s quota is found by ZoomState = "waiting_for_quota", and a cancel signal ends it', async () => {
+  it('a reconciliation asleep for Zoom\'s quota is found by ZoomState = "waiting_for_quota", resumeNow wakes it and a cancel signal ends it', async () => {
     // A tenant whose whole daily quota is taken: its reconciliation sleeps at its first heavy call.
     const starved = await registerTenant(world, sim, {
       simTenant: 0, configure: [{ index: 1, modality: 'video', individualAudio: false }],
@@ -164,6 +170,12 @@ describe('other workflows started from the UI', () => {
     const query = `WorkflowType = "reconcile" AND ExecutionStatus = "Running" AND ZoomState = "waiting_for_quota"`;
     await expect.poll(async () => (JSON.parse(`[${(await temporal(['workflow', 'list', '--query', query, '-o', 'jsonl'])).trim().split('\n').filter(Boolean).join(',')}]`) as { execution: { workflowId: string } }[])
       .map((w) => w.execution.workflowId), { timeout: 30_000, interval: 1_000 }).toContain(canonical);
+    // resumeNow wakes it before 00:00 UTC: the walk is tried again at once (and, the quota still
+    // spent, it falls asleep again).
+    const walksBefore = await activitiesScheduled(canonical, 'walkMeetingLogs');
+    await temporal(['workflow', 'signal', '--workflow-id', canonical, '--name', 'resumeNow']);
+    await expect.poll(() => activitiesScheduled(canonical, 'walkMeetingLogs'), { timeout: 30_000, interval: 1_000 }).toBe(walksBefore + 1);
+    await expect.poll(async () => (await progressOf()).status, { timeout: 30_000, interval: 1_000 }).toBe('waiting_for_quota');
     await temporal(['workflow', 'signal', '--workflow-id', canonical, '--name', 'cancel']);
     expect(await resultOf(canonical)).toMatchObject({ status: 'cancelled' });
   });
@@ -185,7 +197,11 @@ describe('other workflows started from the UI', () => {
     expect(await waitForRecoveryRequest(world, tenant.tenantId, updated.result.requestId)).toMatchObject({ status: 'finished' });
     const progress = JSON.parse(await temporal(['workflow', 'query', '--workflow-id', recoveryWorkflowId(tenant.tenantId), '--type', 'progress', '-o', 'json'])) as { queryResult: [{ requests: { requestId: string; archived: number }[] }] };
     expect(progress.queryResult[0].requests.find((r) => r.requestId === updated.result.requestId)).toMatchObject({ archived: 1 });
+    // A cancel of a request already done changes nothing of it.
     await temporal(['workflow', 'signal', '--workflow-id', recoveryWorkflowId(tenant.tenantId), '--name', 'cancel', '--input', JSON.stringify({ requestId: updated.result.requestId })]);
+    await expect.poll(() => activitiesScheduled(recoveryWorkflowId(tenant.tenantId), 'cancelRecovery'), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await waitForRecoveryRequest(world, tenant.tenantId, updated.result.requestId)).toMatchObject({ status: 'finished' });
+    await expectStoredExactlyFor(later.uuid, expectedArchive(await sim.control.groundTruth(tenant.zoom.accountId), tenant).filter((m) => m.meeting.uuid === later.uuid));
     expect((await describeOf(recoveryWorkflowId(tenant.tenantId))).executionConfig.userMetadata?.summary).toBe(`Recovery of tenant ${tenant.tenantId} (requests by signal)`);
   });
 
@@ -218,9 +234,20 @@ describe('other workflows started from the UI', () => {
     const sentFrame = await resultOf(frame) as { requestId: string };
     expect(await waitForRecoveryRequest(world, tenant.tenantId, sentFrame.requestId)).toMatchObject({ status: 'finished', kind: 'timeframe', reason: 'ticket 4711' });
 
+    // A file Zoom would not serve (404) fails; once it serves it again, a retry from the UI archives it.
+    const meeting = await addMeeting(1);
+    const expected = expectedArchive(await sim.control.groundTruth(tenant.zoom.accountId), tenant).filter((m) => m.meeting.uuid === meeting.uuid);
+    const refused = filesOf(expected)[0]!.file;
+    await sim.control.setFileFault(tenant.zoom.accountId, refused.id, 'not_found');
+    const canonical = meetingWorkflowId(tenant.tenantId, meeting.uuid);
+    await startFromUi('ingestMeeting', { tenantId: tenant.tenantId, meetingUuid: meeting.uuid }, canonical);
+    expect(await resultOf(canonical)).toMatchObject({ failed: 1 });
+    expect((await mediaFilesOf(world, tenant.tenantId)).find((f) => f.zoomFileId === refused.id)).toMatchObject({ state: 'failed' });
+    await sim.control.setFileFault(tenant.zoom.accountId, refused.id, null);
     const retry = await startFromUi('recovery', { tenantId: tenant.tenantId, retryFailedFiles: {} });
     const sentRetry = await resultOf(retry) as { requestId: string };
     expect(await waitForRecoveryRequest(world, tenant.tenantId, sentRetry.requestId)).toMatchObject({ status: 'finished', kind: 'files' });
+    await expectStoredExactlyFor(meeting.uuid, expected);
   });
 
   it('a sync of a source runs under any ID and archives like the schedule\'s', async () => {
@@ -254,10 +281,15 @@ describe('invalid input from the UI', () => {
   });
 });
 
+/** Every ground-truth file of the meeting stored once, its bytes hashed from the bucket; nothing else of it. */
 async function expectStoredExactlyFor(meetingUuid: string, expected: ReturnType<typeof expectedArchive>) {
   const files = filesOf(expected);
   expect(files.length).toBeGreaterThan(0);
   const rows = (await mediaFilesOf(world, tenant.tenantId)).filter((f) => f.platformCallId === meetingUuid);
-  expect(rows.filter((r) => r.state === 'stored').length).toBe(files.length);
-  expect(new Set(rows.map((r) => r.zoomFileId)).size).toBe(rows.length);
+  expect(rows.map((r) => r.zoomFileId).sort()).toEqual(files.map((f) => f.file.id).sort());
+  for (const { file } of files) {
+    const row = rows.find((r) => r.zoomFileId === file.id)!;
+    expect(row.state, `${file.file_type} ${file.id}`).toBe('stored');
+    expect(await s3ObjectSha256(world.bucket.client, world.bucket.bucket, row.storageKey), `bytes of ${file.file_type} ${file.id}`).toEqual({ sha256: file.sha256, size: file.file_size });
+  }
 }
