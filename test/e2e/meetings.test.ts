@@ -5,6 +5,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../src/api/server.js';
+import { upsertRecordedUser, type RecordedUserInput } from '../../src/db/queries/recorded-users.js';
 import { getSyncState } from '../../src/db/queries/sync-state.js';
 import { startSimulator, type GroundTruthFile, type RunningSimulator } from '../../src/simulator/index.js';
 import { meetingWorkflowId } from '../../src/workflows/ids.js';
@@ -26,7 +27,7 @@ const PARTICIPANTS = 'GET /past_meetings/{meetingId}/participants';
 // One simulated Zoom account per scenario; small media keeps the whole file fast.
 const QUIET = { phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0 };
 const SIM_TENANTS = {
-  full: 0, processing: 1, webhook: 2, deleteAfter: 3, replay: 4, late: 5, long: 6,
+  full: 0, processing: 1, webhook: 2, deleteAfter: 3, replay: 4, late: 5, long: 6, disabled: 7,
 } as const;
 
 let world: E2eWorld;
@@ -52,6 +53,7 @@ beforeAll(async () => {
       { ...QUIET, users: 1, days: 1, meetingsPerDay: 0 },
       // More meetings than one sync run takes (200) before it continues as new.
       { ...QUIET, users: 2, days: 7, meetingsPerDay: 32, transcriptShare: 0, chatShare: 0, timelineShare: 0, unrecordedShare: 0, externalHostShare: 0, individualAudioShare: 0 },
+      { ...QUIET, users: 3, days: 3, meetingsPerDay: 4, unrecordedShare: 0, externalHostShare: 0, individualAudioShare: 0 },
     ],
   });
 });
@@ -288,6 +290,25 @@ describe('a sync longer than one workflow run', () => {
     await expectArchived(tenant, expected);
     await expectCdrs(tenant, expected);
   }, 240_000);
+});
+
+describe('a configured user who is disabled', () => {
+  it('has nothing archived and no CDR, while the enabled users\' meetings are archived as if they were alone', async () => {
+    const configure = [0, 1].map((index) => ({ index, modality: 'video' as const, individualAudio: false }));
+    const tenant = await registerTenant(world, sim, { simTenant: SIM_TENANTS.disabled, configure });
+    const [kept, disabled] = tenant.users as [RecordedUserInput, RecordedUserInput];
+    await upsertRecordedUser(world.database.db, tenant.tenantId, { ...disabled, enabled: false });
+    const truth = await truthOf(tenant);
+    // The disabled user hosts meetings and takes part in the kept user's: neither gets them archived.
+    expect(truth.meetings.some((m) => m.recorded && m.host_id === disabled.zoomUserId)).toBe(true);
+    const expected = expectedArchive(truth, { ...tenant, users: [kept] });
+    expect(expected.length).toBeGreaterThan(0);
+
+    await runSync(world, tenant.tenantId);
+    await expectArchived(tenant, expected);
+    await expectCdrs(tenant, expected);
+    expect((await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordedUserZoomId === disabled.zoomUserId)).toEqual([]);
+  });
 });
 
 describe('the same meeting by webhook and by schedule', () => {
