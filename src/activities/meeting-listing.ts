@@ -74,6 +74,12 @@ export async function listingOneUser<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Users Zoom refused, for a status line: `u1: Zoom's answer; u2: ...; and 3 more`. */
+export function describeUsersNotListed({ usersNotListed, userErrors }: Pick<ListMeetingsResult, 'usersNotListed' | 'userErrors'>): string {
+  return userErrors.map((u) => `${u.zoomUserId}: ${u.error}`).join('; ')
+    + (usersNotListed > userErrors.length ? `; and ${usersNotListed - userErrors.length} more` : '');
+}
+
 /**
  * Collects listed meetings and writes them in batches; a user counts as listed only once their
  * meetings are written, so a resumed attempt never skips a user whose rows were lost.
@@ -207,10 +213,14 @@ export function isArchiveOfConfiguredUser(meeting: ArchiveMeeting, configured: C
  * A recovery's time frame of one meeting source, written like a sync's listing but without moving
  * any user's listing state (a recovery re-reads the past; the sync's own progress is not its to
  * change). Archives are listed by meeting start here: support names the hours the meetings were held.
+ * A user Zoom refuses for good (deleted, not in the account) is set aside with Zoom's answer while the
+ * others are listed; a transient failure that outlasts the user's retries fails the listing (retried whole).
  */
-export async function listMeetingWindow(ctx: Omit<ListingContext, 'lookbackStart'>, source: MeetingSource): Promise<number> {
+export async function listMeetingWindow(ctx: Omit<ListingContext, 'lookbackStart'>, source: MeetingSource): Promise<ListMeetingsResult> {
   const { db, zoom, tenantId, users, from, to } = ctx;
   const writer = new ListingWriter(db, tenantId, source, to);
+  const userErrors: UserListingError[] = [];
+  let usersNotListed = 0;
   if (source === 'archiving') {
     const configured = configuredUsersOf(users);
     for (const window of timeWindows(from, to, { maxMs: ARCHIVE_WINDOW_MS })) {
@@ -221,17 +231,25 @@ export async function listMeetingWindow(ctx: Omit<ListingContext, 'lookbackStart
     }
   } else {
     for (const user of users) {
+      let meetings: ListedMeeting[];
+      try {
+        meetings = await listingOneUser(() => listUser(zoom, tenantId, user, from, to));
+      } catch (err) {
+        if (!isUserScopedFailure(err) || (err as { retryable?: boolean }).retryable) throw err;
+        usersNotListed += 1;
+        if (userErrors.length < USER_ERRORS_REPORTED) userErrors.push({ zoomUserId: user.zoomUserId, error: (err as Error).message.slice(0, USER_ERROR_CHARS) });
+        continue;
+      }
       // Zoom quirk: cloud recordings are listed by whole days; meetings outside the frame are dropped.
-      const meetings = (await listUser(zoom, tenantId, user, from, to)).filter((m) => {
+      await writer.add(meetings.filter((m) => {
         const start = Date.parse(m.ref.startTime);
         return start >= from.getTime() && start <= to.getTime();
-      });
-      await writer.add(meetings);
+      }));
       heartbeat({ listed: writer.written });
     }
   }
   await writer.flush();
-  return writer.written;
+  return { listed: writer.written, usersNotListed, userErrors };
 }
 
 /**

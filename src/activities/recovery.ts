@@ -1,4 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { getListedMeeting, listedMeetingsBetween, upsertListedMeetings } from '../db/queries/listed-meetings.js';
 import { getMediaFile, listMediaFiles, reopenFailedFile, trackListedFilesOfMeetings } from '../db/queries/media-files.js';
 import { listedCallIdsBetween } from '../db/queries/phone-calls.js';
@@ -12,6 +13,7 @@ import {
   listRecoveryRequests,
   nextActiveRecoveryRequest,
   recoveryCounts,
+  RecoveryRequestIdTakenError,
   updateRecoveryItem,
   updateRecoveryRequest,
   type RecoveryItem,
@@ -27,7 +29,7 @@ import { isZoomError, type ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
 import { endedInstances, findHeldMeeting, sourcesInWords } from './held-meeting.js';
-import { configuredUsersOf, listMeetingWindow, type ConfiguredUsers } from './meeting-listing.js';
+import { configuredUsersOf, describeUsersNotListed, listMeetingWindow, type ConfiguredUsers, type UserListingError } from './meeting-listing.js';
 import { createPhoneSyncActivities } from './phone-listing.js';
 
 // The recovery workflow's activities (src/workflows/recovery.ts): file a request, list a time
@@ -154,21 +156,29 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
   }
 
   return {
-    /** Files a request (idempotent by its id) with its first items. */
+    /**
+     * Files a request (idempotent by its id) with its first items. An id another tenant holds fails
+     * non-retryable (RecoveryRequestIdTakenError): asking again cannot help, the workflow refuses it.
+     */
     async fileRecovery(input: { tenantId: string; order: RecoveryOrder }): Promise<{ requestId: string; created: boolean }> {
       return mappingFailures(async () => {
         const { order } = input;
         await requireTenant(deps.db, input.tenantId);
-        const { request, created } = await fileRecoveryRequest(deps.db, input.tenantId, {
-          id: order.requestId,
-          kind: order.kind,
-          source: order.kind === 'files' ? null : order.source ?? null,
-          requestedBy: order.requestedBy,
-          reason: order.reason ?? null,
-          ...(order.kind === 'timeframe' ? { windowFrom: new Date(order.from), windowTo: new Date(order.to) } : {}),
-          items: await initialItems(deps, input.tenantId, order),
-        });
-        return { requestId: request.id, created };
+        try {
+          const { request, created } = await fileRecoveryRequest(deps.db, input.tenantId, {
+            id: order.requestId,
+            kind: order.kind,
+            source: order.kind === 'files' ? null : order.source ?? null,
+            requestedBy: order.requestedBy,
+            reason: order.reason ?? null,
+            ...(order.kind === 'timeframe' ? { windowFrom: new Date(order.from), windowTo: new Date(order.to) } : {}),
+            items: await initialItems(deps, input.tenantId, order),
+          });
+          return { requestId: request.id, created };
+        } catch (err) {
+          if (err instanceof RecoveryRequestIdTakenError) throw ApplicationFailure.nonRetryable(err.message, err.name);
+          throw err;
+        }
       });
     },
 
@@ -196,6 +206,7 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
         if (!request?.windowFrom || !request.windowTo) throw new Error(`recovery request ${input.requestId} of tenant '${tenant.id}' has no time frame`);
         const { windowFrom: from, windowTo: to } = request;
         let items: RecoveryItemInput[];
+        const refused = { usersNotListed: 0, userErrors: [] as UserListingError[] };
         if (request.source === 'phone') {
           await createPhoneSyncActivities(deps).listPhoneCalls({ tenantId: tenant.id, from: from.toISOString(), to: to.toISOString() });
           items = (await listedCallIdsBetween(deps.db, tenant.id, from, to)).map((callId) => ({ meetingRef: callId, source: 'phone' as SyncSource }));
@@ -205,7 +216,9 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
           items = [];
           try {
             for (const source of request.source ? [request.source as MeetingSource] : enabledMeetingSources(tenant)) {
-              await listMeetingWindow({ db: deps.db, zoom, tenantId: tenant.id, users, from, to }, source);
+              const { usersNotListed, userErrors } = await listMeetingWindow({ db: deps.db, zoom, tenantId: tenant.id, users, from, to }, source);
+              refused.usersNotListed += usersNotListed;
+              refused.userErrors.push(...userErrors);
               heartbeat({ source });
               items.push(...(await listedMeetingsBetween(deps.db, tenant.id, source, from, to)).map((m) => ({
                 meetingRef: m.uuid, meetingUuid: m.uuid, zoomMeetingId: m.meetingNumber, source,
@@ -216,7 +229,10 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
           }
         }
         await addRecoveryItems(deps.db, tenant.id, request.id, items);
-        await updateRecoveryRequest(deps.db, tenant.id, request.id, { listed: true });
+        // The users Zoom refused are the request's error from now on: it ends finished_with_errors.
+        const lastError = refused.usersNotListed === 0 ? null
+          : `${refused.usersNotListed} configured user(s) not listed, Zoom refused them: ${describeUsersNotListed(refused)}`;
+        await updateRecoveryRequest(deps.db, tenant.id, request.id, { listed: true, lastError });
         return { items: items.length };
       });
     },
@@ -296,12 +312,16 @@ export const createRecoveryActivities = (deps: ActivityDeps) => {
       return { inProgress };
     },
 
-    /** Ends a request (unless cancelled meanwhile) and returns the tenant's progress. */
+    /**
+     * Ends a request (unless cancelled meanwhile) and returns the tenant's progress: failed with
+     * `error`, finished_with_errors when its listing left users out (named in its last error), else finished.
+     */
     async finishRecoveryRequest(input: { tenantId: string; requestId: string; error?: string }): Promise<RecoveryProgress> {
       const request = await getRecoveryRequest(deps.db, input.tenantId, input.requestId);
       if (request && request.status !== 'cancelled') {
+        const status = input.error ? 'failed' : request.lastError ? 'finished_with_errors' : 'finished';
         await updateRecoveryRequest(deps.db, input.tenantId, input.requestId, {
-          status: input.error ? 'failed' : 'finished', finishedAt: new Date(), lastError: input.error ?? null,
+          status, finishedAt: new Date(), lastError: input.error ?? request.lastError,
         });
       }
       return recoveryProgressOf(deps, input.tenantId);

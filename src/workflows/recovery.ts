@@ -1,5 +1,8 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   ParentClosePolicy,
+  TemporalFailure,
   WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
@@ -7,6 +10,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -14,6 +18,7 @@ import {
   startChild,
   uuid4,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createConsoleActivities } from '../activities/console.js';
@@ -29,6 +34,7 @@ import {
 } from '../recovery/requests.js';
 import type { RecoveryProgress, RecoveryWork } from '../recovery/types.js';
 import { checkTenant, invalidInput, requireObject, requireTenantId, type HandOff } from './console.js';
+import { describeFailure } from './describe-failure.js';
 import { recoveryWorkflowId } from './ids.js';
 import { ingestMeeting } from './ingest-meeting.js';
 import { ingestPhoneCall } from './ingest-phone-call.js';
@@ -36,10 +42,19 @@ import { apiCallOptions, databaseOptions, listingOptions } from './retry-policie
 import { callStartOptions, meetingStartOptions } from './start-options.js';
 
 type RecoveryActivities = ReturnType<typeof createRecoveryActivities>;
-const { fileRecovery, cancelRecovery, nextRecoveryRequest, settleRecoveryItems, finishRecoveryRequest, recoveryProgress } = proxyActivities<RecoveryActivities>(databaseOptions);
+/** A caller-chosen request id another tenant holds (src/db/queries/recovery.ts): refused, never retried. */
+const REQUEST_ID_TAKEN = 'RecoveryRequestIdTakenError';
+/**
+ * The queue's own bookkeeping waits out a database outage however long it lasts: a request held in
+ * memory is never dropped for it. Only what asking again cannot fix comes back as a failure.
+ */
+const queueOptions: ActivityOptions = {
+  ...databaseOptions,
+  retry: { ...databaseOptions.retry, maximumAttempts: Infinity, nonRetryableErrorTypes: ['UnknownTenantError', REQUEST_ID_TAKEN] },
+};
+const { fileRecovery, cancelRecovery, nextRecoveryRequest, finishRecoveryRequest, recoveryProgress } = proxyActivities<RecoveryActivities>(queueOptions);
+const { settleRecoveryItems } = proxyActivities<RecoveryActivities>(databaseOptions);
 const { submitRecovery } = proxyActivities<ReturnType<typeof createConsoleActivities>>(apiCallOptions);
-const { listRecoveryTimeframe } = proxyActivities<RecoveryActivities>(listingOptions);
-const { examineRecoveryItems } = proxyActivities<RecoveryActivities>({ ...apiCallOptions, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
 
 export const recoverTimeframeSignal = defineSignal<[RecoverTimeframeRequest]>('recoverTimeframe');
 export const recoverMeetingsSignal = defineSignal<[RecoverMeetingsRequest]>('recoverMeetings');
@@ -51,6 +66,13 @@ export interface RecoveryInput {
   tenantId: string;
   /** Ingests run at once (default 4): a recovery never crowds out the schedule's own work. */
   concurrency?: number;
+  /**
+   * Attempts at each Zoom step of a request (its listing, a page of items) before the request is
+   * failed with Zoom's answer and the next one runs (default 12: half an hour of outage).
+   */
+  zoomAttempts?: number;
+  /** Signals (and updates) per run before continue-as-new (default 500); tests make it small. */
+  signalsPerRun?: number;
   /**
    * A request given at start, when an engineer starts a recovery from the Temporal UI (one of
    * these; `requestedBy` defaults to "temporal-ui"). Under another ID than `recovery:<tenant>`,
@@ -106,6 +128,13 @@ const ITEMS_PER_PAGE = 25;
 const INGESTS_PER_RUN = 200;
 /** Signals per run before continue-as-new, while idle: each adds a signal and an activity. */
 const SIGNALS_PER_RUN = 500;
+/** What a new run carries: the tenant and its settings; every request is in the database. */
+const carried = ({ tenantId, concurrency, zoomAttempts, signalsPerRun }: RecoveryInput): RecoveryInput => ({
+  tenantId,
+  ...(concurrency !== undefined ? { concurrency } : {}),
+  ...(zoomAttempts !== undefined ? { zoomAttempts } : {}),
+  ...(signalsPerRun !== undefined ? { signalsPerRun } : {}),
+});
 /** How often items handed to an ingest that was already running are looked at again, and for how long. */
 const SETTLE_POLL = '10 seconds';
 const SETTLE_POLLS = 720;
@@ -117,13 +146,17 @@ const REFUSALS_SHOWN = 10;
  * meetings listed by support and failed files. Requests queue in the database in arrival order;
  * for each item it asks Zoom what exists, compares with what is stored and starts the ingest only
  * for what is really missing, under the schedule's own workflow IDs (so nothing doubles), a few at
- * a time. It waits for signals when idle and continues as new, carrying only its tenant, when its
- * history grows.
+ * a time. A request that cannot be done (Zoom down past its retries) ends failed with the reason
+ * and the queue goes on. It waits for signals when idle and continues as new, carrying only its
+ * tenant, when its history grows.
  */
 export async function recovery(input: RecoveryInput): Promise<void | RecoveryHandOff> {
   requireObject(input, '{"tenantId":"acme","meetings":{"refs":["81234567890"]}}');
   const { tenantId } = input;
   const concurrency = input.concurrency ?? 4;
+  const zoomRetry = { ...apiCallOptions.retry, ...(input.zoomAttempts !== undefined ? { maximumAttempts: input.zoomAttempts } : {}) };
+  const { listRecoveryTimeframe } = proxyActivities<RecoveryActivities>({ ...listingOptions, retry: zoomRetry });
+  const { examineRecoveryItems } = proxyActivities<RecoveryActivities>({ ...apiCallOptions, retry: zoomRetry, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
   const inbox: RecoveryOrder[] = [];
   // Checked in the first task; a request given at start goes to the tenant's one recovery.
   requireTenantId(input);
@@ -144,16 +177,16 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
 
   // A bad request is refused here and named in `progress` (a signal cannot answer); the API and
   // the CSV intake check the same rules first, so support hears of it at once.
+  const refuse = (kind: RecoveryOrder['kind'], request: RecoveryRequestOfAnyKind, problems: string[]) => {
+    refused.push(`${kind} from ${String(request.requestedBy)}: ${problems.join('; ')}`);
+    refused.splice(0, Math.max(0, refused.length - REFUSALS_SHOWN));
+    log.warn('recovery request refused', { kind, problems });
+  };
   const accept = (kind: RecoveryOrder['kind'], request: RecoveryRequestOfAnyKind) => {
     signals += 1;
     const problems = requestProblems(kind, request);
-    if (problems.length > 0) {
-      refused.push(`${kind} from ${String(request.requestedBy)}: ${problems.join('; ')}`);
-      refused.splice(0, Math.max(0, refused.length - REFUSALS_SHOWN));
-      log.warn('recovery request refused', { kind, problems });
-      return;
-    }
-    inbox.push(orderOf(kind, request));
+    if (problems.length > 0) refuse(kind, request, problems);
+    else inbox.push(orderOf(kind, request));
   };
   // A default argument: a signal sent by hand with no argument is refused, not a failed workflow task.
   setHandler(recoverTimeframeSignal, (r = {} as RecoverTimeframeRequest) => accept('timeframe', r));
@@ -170,7 +203,14 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
   let filedByUpdate = false;
   const fileNow = async (order: RecoveryOrder): Promise<RecoveryAccepted> => {
     signals += 1;
-    await fileRecovery({ tenantId, order });
+    try {
+      await fileRecovery({ tenantId, order });
+    } catch (err) {
+      // The update is rejected with the reason (another tenant's request id); the workflow goes on.
+      if (!(err instanceof ActivityFailure)) throw err;
+      const { error, errorType } = describeFailure(err);
+      throw ApplicationFailure.nonRetryable(error, errorType);
+    }
     filedByUpdate = true;
     return { requestId: order.requestId, status: 'queued' };
   };
@@ -182,14 +222,29 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
   setHandler(requestMeetingsUpdate, (r) => fileNow(orderOf('meetings', r)), { validator: validator('meetings') });
   setHandler(requestFileRetryUpdate, (r) => fileNow(orderOf('files', r)), { validator: validator('files') });
 
-  /** Files what the signals brought: requests into the database queue, cancellations onto it. */
+  /** Files a signal's request; one the database refuses for good is named in `progress` instead. */
+  const fileOrRefuse = async (order: RecoveryOrder) => {
+    try {
+      await fileRecovery({ tenantId, order });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      refuse(order.kind, order, [describeFailure(err).error]);
+    }
+  };
+
+  /**
+   * Files what the signals brought, requests before cancellations, until nothing waits: a signal
+   * can arrive during any of these awaits.
+   */
   const fileInbox = async () => {
-    while (inbox.length > 0) await fileRecovery({ tenantId, order: inbox.shift()! });
-    while (cancels.length > 0) await cancelRecovery({ tenantId, requestId: cancels.shift()! });
+    while (inbox.length > 0 || cancels.length > 0) {
+      const order = inbox.shift();
+      if (order) await fileOrRefuse(order);
+      else await cancelRecovery({ tenantId, requestId: cancels.shift()! });
+    }
   };
 
   let ingests = 0;
-  const inFlight = new Set<Promise<void>>();
 
   /** Starts one ingest and settles its items when it ends; one already running is settled later. */
   const runIngest = async (requestId: string, work: RecoveryWork) => {
@@ -209,24 +264,41 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
   /** Works through one request; false when this run should continue as new first. */
   const work = async (request: NonNullable<Awaited<ReturnType<typeof nextRecoveryRequest>>>): Promise<boolean> => {
     const { requestId } = request;
-    if (request.kind === 'timeframe' && !request.listed) await listRecoveryTimeframe({ tenantId, requestId });
-    for (;;) {
-      await fileInbox();
-      const page = await examineRecoveryItems({ tenantId, requestId, limit: ITEMS_PER_PAGE });
-      for (const w of page.work) {
-        while (inFlight.size >= concurrency) await Promise.race(inFlight);
-        const run = runIngest(requestId, w).finally(() => inFlight.delete(run));
-        inFlight.add(run);
-        ingests += 1;
+    const running = new Set<Promise<void>>();
+    let ingestFailure: unknown;
+    // An ingest's own failure is its items'; what fails here (settling its items) fails the request.
+    const start = (w: RecoveryWork) => {
+      const run: Promise<void> = runIngest(requestId, w)
+        .catch((err: unknown) => { ingestFailure ??= err; })
+        .finally(() => running.delete(run));
+      running.add(run);
+      ingests += 1;
+    };
+    const allEnded = async () => {
+      await Promise.all(running);
+      if (ingestFailure !== undefined) throw ingestFailure;
+    };
+    try {
+      if (request.kind === 'timeframe' && !request.listed) await listRecoveryTimeframe({ tenantId, requestId });
+      for (;;) {
+        await fileInbox();
+        const page = await examineRecoveryItems({ tenantId, requestId, limit: ITEMS_PER_PAGE });
+        for (const w of page.work) {
+          while (running.size >= concurrency) await Promise.race(running);
+          start(w);
+        }
+        progress = await recoveryProgress({ tenantId });
+        if (page.cancelled || !page.more) break;
+        if (ingests >= INGESTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+          await allEnded();
+          return false;
+        }
       }
-      progress = await recoveryProgress({ tenantId });
-      if (page.cancelled || !page.more) break;
-      if (ingests >= INGESTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
-        await Promise.all(inFlight);
-        return false;
-      }
+      await allEnded();
+    } finally {
+      // A request failing midway still lets the ingests it started end before the next request.
+      await Promise.all(running);
     }
-    await Promise.all(inFlight);
     // Items whose meeting another workflow was archiving: wait for it, looking at the archive.
     for (let poll = 0; ; poll++) {
       const { inProgress } = await settleRecoveryItems({ tenantId, requestId });
@@ -241,16 +313,31 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
     return true;
   };
 
+  /** One request worked through; one that cannot be done ends failed with its reason, and the queue goes on. */
+  const workOrFail = async (request: Parameters<typeof work>[0]): Promise<boolean> => {
+    try {
+      return await work(request);
+    } catch (err) {
+      if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
+      const { error } = describeFailure(err);
+      log.warn('recovery request failed', { requestId: request.requestId, error });
+      progress = await finishRecoveryRequest({ tenantId, requestId: request.requestId, error });
+      return true;
+    }
+  };
+
   for (;;) {
     await fileInbox();
     const next = await nextRecoveryRequest({ tenantId });
-    const carryOn = next ? await work(next) : true;
-    if (!carryOn || signals >= SIGNALS_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      // Nothing may be lost across the new run: every signal filed, every handler done.
-      await condition(allHandlersFinished);
-      await fileInbox();
-      // The new run carries the tenant only: every request is in the database.
-      return continueAsNew<typeof recovery>({ tenantId, ...(input.concurrency ? { concurrency: input.concurrency } : {}) });
+    const carryOn = next ? await workOrFail(next) : true;
+    if (!carryOn || signals >= (input.signalsPerRun ?? SIGNALS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
+      // Nothing may be lost across the new run: every handler done and every signal filed, looked
+      // at again after each wait, since a signal or an update can arrive during any of them.
+      while (!allHandlersFinished() || inbox.length > 0 || cancels.length > 0) {
+        await condition(allHandlersFinished);
+        await fileInbox();
+      }
+      return continueAsNew<typeof recovery>(carried(input));
     }
     if (!next) {
       progress = await recoveryProgress({ tenantId });

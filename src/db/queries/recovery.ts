@@ -37,6 +37,14 @@ export interface RecoveryRequestInput {
   items?: readonly RecoveryItemInput[];
 }
 
+/** A request id (the caller chooses it) that another tenant's request already has. */
+export class RecoveryRequestIdTakenError extends Error {
+  constructor(readonly requestId: string) {
+    super(`recovery request id ${requestId} is already used by another tenant: send the request with another requestId, or none`);
+    this.name = 'RecoveryRequestIdTakenError';
+  }
+}
+
 /** Rows per statement: well under PostgreSQL's bind-parameter limit. */
 const ITEMS_PER_STATEMENT = 2000;
 
@@ -63,7 +71,7 @@ export async function fileRecoveryRequest(db: Database, tenantId: string, input:
     if (!created) {
       const [existing] = await tx.select().from(recoveryRequests).where(and(eq(recoveryRequests.tenantId, tenantId), eq(recoveryRequests.id, input.id)));
       // A uuid another tenant holds: refused rather than touched.
-      if (!existing) throw new Error(`recovery request id ${input.id} is already used by another tenant`);
+      if (!existing) throw new RecoveryRequestIdTakenError(input.id);
       return { request: existing, created: false };
     }
     const added = await addRecoveryItems(tx as unknown as Database, tenantId, input.id, input.items ?? []);
