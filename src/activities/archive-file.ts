@@ -41,6 +41,8 @@ export const createArchiveFileActivities = (deps: ActivityDeps) => ({
       }
       if (!file.downloadUrl) throw new MissingDownloadUrlError(tenantId, zoomFileId);
       const url = file.downloadUrl;
+      // A phone recording has no size from Zoom to hold the body to: its first bytes must be audio.
+      const audio = file.sourcePlatform === 'Zoom Phone';
 
       // An earlier attempt may have stored the object and died before recording it.
       const existing = await deps.store.head(file.storageKey);
@@ -60,7 +62,7 @@ export const createArchiveFileActivities = (deps: ActivityDeps) => ({
           // from Content-Length is in the checkpoint.
           const size = file.zoomSize ?? previous.checkpoint.size;
           const open: OpenBody = async (offset) => {
-            const download = await zoom.downloadFile({ url, offset, ...(size !== undefined ? { expectedSize: size } : {}) });
+            const download = await zoom.downloadFile({ url, offset, audio, ...(size !== undefined ? { expectedSize: size } : {}) });
             return progress.count(download.stream, offset);
           };
           stored = await deps.store.put(file.storageKey, open, {
@@ -72,7 +74,7 @@ export const createArchiveFileActivities = (deps: ActivityDeps) => ({
           });
         } else {
           // Zoom quirk: CC and TIMELINE files have no file_size; their Content-Length is held to instead.
-          const download = await zoom.downloadFile({ url, ...(file.zoomSize !== null ? { expectedSize: file.zoomSize } : {}) });
+          const download = await zoom.downloadFile({ url, audio, ...(file.zoomSize !== null ? { expectedSize: file.zoomSize } : {}) });
           const size = download.contentLength;
           progress.learned(download.contentType);
           stored = await deps.store.put(file.storageKey, progress.count(download.stream, 0), {

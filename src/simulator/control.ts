@@ -239,7 +239,7 @@ export class SimulatorControl {
 
 type Body = Record<string, unknown>;
 
-const FILE_FAULTS: readonly FileFaultKind[] = ['html', 'not_found', 'slow', 'size_mismatch'];
+const FILE_FAULTS: readonly FileFaultKind[] = ['html', 'not_found', 'slow', 'size_mismatch', 'json_body', 'empty_body'];
 
 /** `/_sim/...` → SimulatorControl. JSON in, JSON out; errors are `{error}` with 400/404. */
 export function controlHttpHandler(control: SimulatorControl): ControlHandler {

@@ -140,7 +140,7 @@ export interface GroundTruth {
 }
 
 async function sha256Of(state: SimState, file: SimFile): Promise<string> {
-  file.sha256 ??= await mediaSha256(mediaKey(state.seed, file.id), file.file_size);
+  file.sha256 ??= await mediaSha256(mediaKey(state.seed, file.id, file.file_extension), file.file_size);
   return file.sha256;
 }
 

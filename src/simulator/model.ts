@@ -43,9 +43,10 @@ export type FileKind = 'recording' | 'participant_audio' | 'archive' | 'phone';
 /**
  * A permanent fault of one file's downloads (control `setFileFault`): `html` answers Zoom's HTML
  * error page, `not_found` a 404, `slow` trickles the body out over `faultSlowMs` of real time,
- * `size_mismatch` serves one byte fewer than the listed `file_size`.
+ * `size_mismatch` serves one byte fewer than the listed `file_size`, `json_body` answers 200 with
+ * Zoom's error JSON, `empty_body` 200 with the file's content type and no bytes.
  */
-export type FileFaultKind = 'html' | 'not_found' | 'slow' | 'size_mismatch';
+export type FileFaultKind = 'html' | 'not_found' | 'slow' | 'size_mismatch' | 'json_body' | 'empty_body';
 
 export interface SimFile {
   /** Internal id; also Zoom's `id` unless `idless` (Zoom omits id for CC and TIMELINE files). */

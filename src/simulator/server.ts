@@ -1,13 +1,12 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { ZoomError, expiredToken, invalidToken, missingToken } from './errors.js';
 import { handleTokenRequest } from './oauth.js';
 import { qps429 } from './rate-limits.js';
 import type { FaultName } from './faults.js';
 import type { SimState } from './state.js';
-import { DOWNLOAD_NOT_FOUND, HTML_ERROR_PAGE, fileHeaders, resolveDownload } from './routes/downloads.js';
-import type { ApiResult, ApiRoute, StreamBody } from './routes/route.js';
+import { DOWNLOAD_NOT_FOUND, HTML_ERROR_PAGE, resolveDownload } from './routes/downloads.js';
+import { bufferBody, type ApiResult, type ApiRoute, type StreamBody } from './routes/route.js';
 
 export interface ControlHandler {
   (method: string, path: string, query: URLSearchParams, body: unknown): Promise<{ status: number; body: unknown }>;
@@ -88,11 +87,6 @@ function parseJson(text: string): unknown {
   } catch {
     throw new ZoomError(400, 300, 'Request Body should be a valid JSON object.');
   }
-}
-
-function bufferBody(buffer: Buffer): StreamBody {
-  // Readable.from iterates a bare Buffer byte by byte; an array emits each slice whole.
-  return { length: buffer.length, open: (start, end) => Readable.from([buffer.subarray(start, end)]) };
 }
 
 export interface ServerDeps {
@@ -178,7 +172,7 @@ async function serveDownload(deps: ServerDeps, req: IncomingMessage, res: Server
     state.counters.download(0);
     return sendJson(res, 404, DOWNLOAD_NOT_FOUND);
   }
-  await sendStream(deps, req, res, 200, fileHeaders(outcome.file), outcome.body, 'downloads', true, outcome.paceMs);
+  await sendStream(deps, req, res, 200, outcome.headers, outcome.body, 'downloads', true, outcome.paceMs);
 }
 
 async function serveApi(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
+import { AUDIO_SNIFF_BYTES, audioFormatOf, describeHead } from './audio.js';
 import { hostAllowed, type ApiFamily, type RateCategory } from './config.js';
 import { ZoomDownloadIntegrityError, ZoomRateLimitedError, ZoomRequestError, ZoomServerError, isZoomError, type ZoomErrorDetails } from './errors.js';
 import { backoffDelay, errorForStatus, headerValue, readZoomErrorBody } from './http.js';
@@ -28,6 +29,11 @@ export interface DownloadRequest {
    * waits for the tenant's pacer like any API call, and a per-second 429 pauses the category.
    */
   rateCategory?: { family: ApiFamily; category: RateCategory };
+  /**
+   * The file must be audio (a phone recording, which Zoom lists without a size or a format): an
+   * answer in JSON or text, an empty body, or one whose first bytes are not audio is refused.
+   */
+  audio?: boolean;
 }
 
 export interface DownloadResult {
@@ -72,23 +78,27 @@ export class Downloader {
     const declared = headerValue(first.res.headers, 'content-length');
     // Without Zoom's size, a body is whole when it ends at its own Content-Length (or, lacking one, when it ends).
     const expectedSize = given ?? (declared !== undefined ? offset + Number(declared) : undefined);
+    // A resumed audio file was checked when its first bytes came.
+    const body = req.audio && offset === 0
+      ? await audioBody(first.res.body, { tenant: this.options.tenantId, endpoint: first.endpoint, httpStatus: first.res.statusCode })
+      : first.res.body;
     return {
-      stream: Readable.from(this.bytes({ ...req, expectedSize }, offset, first.res.body, first.endpoint), { objectMode: false }),
+      stream: Readable.from(this.bytes({ ...req, expectedSize }, offset, body, first.endpoint), { objectMode: false }),
       contentType: first.contentType,
       ...(expectedSize !== undefined ? { contentLength: expectedSize - offset } : {}),
     };
   }
 
   /** The body, resumed with Range where it breaks, checked to end exactly at `expectedSize`. */
-  private async *bytes(req: DownloadRequest, offset: number, firstBody: Dispatcher.ResponseData['body'], endpoint: string): AsyncGenerator<Buffer> {
+  private async *bytes(req: DownloadRequest, offset: number, firstBody: AsyncIterable<Buffer>, endpoint: string): AsyncGenerator<Buffer> {
     const details = { tenant: this.options.tenantId, endpoint };
     let received = offset;
-    let body = firstBody;
+    let body: AsyncIterable<Buffer> = firstBody;
     let resumes = 0;
     for (;;) {
       let failure: unknown;
       try {
-        for await (const chunk of body as AsyncIterable<Buffer>) {
+        for await (const chunk of body) {
           received += chunk.length;
           if (req.expectedSize !== undefined && received > req.expectedSize) {
             throw new ZoomDownloadIntegrityError({ ...details, problem: `more bytes than file_size ${req.expectedSize}`, bytesReceived: received });
@@ -107,7 +117,7 @@ export class Downloader {
       resumes += 1;
       await this.options.clock.sleep(backoffDelay(resumes, this.options.backoffMs, this.random));
       try {
-        body = (await this.open(req, received)).res.body;
+        body = (await this.open(req, received)).res.body as AsyncIterable<Buffer>;
       } catch (e) {
         if (isZoomError(e) && !e.retryable) throw e;
         throw new ZoomDownloadIntegrityError({ ...details, problem: `resume at byte ${received} failed`, bytesReceived: received, cause: e });
@@ -138,9 +148,10 @@ export class Downloader {
       const status = res.statusCode;
       if (status === 200 || status === 206) {
         const contentType = headerValue(res.headers, 'content-type');
-        const problem = checkHeaders(status, res.headers, contentType, offset, req.expectedSize);
+        const problem = checkHeaders(status, res.headers, contentType, offset, req.expectedSize, req.audio);
         if (problem) {
-          await res.body.dump();
+          // Zoom's error JSON, when that is what came instead of the recording, says why.
+          const said = problem.json ? readZoomErrorBody(await res.body.json().catch(() => undefined)) : (await res.body.dump(), {});
           // Zoom quirk: a revoked token (a rotated secret) gets the same HTML page as a deleted
           // recording. A fresh token is tried once before the file is called gone.
           if (problem.permanent && !refreshed && req.downloadToken === undefined) {
@@ -148,7 +159,8 @@ export class Downloader {
             refreshed = true;
             continue;
           }
-          throw new ZoomDownloadIntegrityError({ ...details, problem: problem.problem, bytesReceived: offset, retryable: !problem.permanent });
+          const zoomSaid = said.code !== undefined || said.message !== undefined ? ` (Zoom said: ${[said.code, said.message].filter((p) => p !== undefined).join(' ')})` : '';
+          throw new ZoomDownloadIntegrityError({ ...details, zoomCode: said.code, zoomMessage: said.message, problem: `${problem.problem}${zoomSaid}`, bytesReceived: offset, retryable: !problem.permanent });
         }
         return { res, contentType, endpoint };
       }
@@ -208,16 +220,23 @@ export class Downloader {
 
 /**
  * Why a 200/206 answer is not the file we asked for, or undefined when it is. `permanent`: asking
- * again cannot help (an HTML page where the file should be).
+ * again cannot help (an HTML page where the file should be). `json`: the body is Zoom's error JSON.
  */
-export function checkHeaders(status: number, headers: Dispatcher.ResponseData['headers'], contentType: string | undefined, offset: number, expectedSize: number | undefined): { problem: string; permanent: boolean } | undefined {
+export function checkHeaders(status: number, headers: Dispatcher.ResponseData['headers'], contentType: string | undefined, offset: number, expectedSize: number | undefined, audio = false): { problem: string; permanent: boolean; json?: boolean } | undefined {
   // Zoom quirk: a deleted or unauthorised download answers 200 with an HTML page.
   if (contentType !== undefined && /^text\/html/i.test(contentType.trim())) {
     return { problem: `answered ${contentType} instead of the file (Zoom's page for a deleted or inaccessible recording)`, permanent: true };
   }
+  const lengthHeader = headerValue(headers, 'content-length');
+  if (audio) {
+    // Zoom quirk: a phone recording Zoom will not serve may come as 200 with its error JSON.
+    if (contentType !== undefined && /^(application\/(problem\+)?json|text\/)/i.test(contentType.trim())) {
+      return { problem: `answered ${contentType} instead of the recording: Zoom refused the download`, permanent: true, json: /json/i.test(contentType) };
+    }
+    if (lengthHeader !== undefined && Number(lengthHeader) === 0) return { problem: 'answered an empty body (Content-Length: 0) instead of the recording', permanent: true };
+  }
   const found = (problem: string) => ({ problem, permanent: false });
   if (offset > 0 && status !== 206) return found(`asked for bytes ${offset}- but got HTTP ${status} (Range ignored)`);
-  const lengthHeader = headerValue(headers, 'content-length');
   if (expectedSize !== undefined && lengthHeader !== undefined && Number(lengthHeader) !== expectedSize - offset) {
     return found(`content-length ${lengthHeader} differs from file_size ${expectedSize}${offset > 0 ? ` minus offset ${offset}` : ''}`);
   }
@@ -228,4 +247,36 @@ export function checkHeaders(status: number, headers: Dispatcher.ResponseData['h
     if (expectedSize !== undefined && m[3] !== '*' && Number(m[3]) !== expectedSize) return found(`file is ${m[3]} bytes, file_size says ${expectedSize}`);
   }
   return undefined;
+}
+
+/**
+ * The body of an audio file, after its first bytes were checked (only they are held, never the
+ * file): an empty body or one that does not start like audio is refused here, before anything is
+ * stored. Bytes that are not audio under an audio content type may be a garbled answer: retryable.
+ */
+async function audioBody(body: Dispatcher.ResponseData['body'], details: ZoomErrorDetails): Promise<AsyncIterable<Buffer>> {
+  const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let length = 0;
+  try {
+    while (length < AUDIO_SNIFF_BYTES) {
+      const next = await chunks.next();
+      if (next.done) break;
+      head.push(next.value);
+      length += next.value.length;
+    }
+  } catch (cause) {
+    throw new ZoomDownloadIntegrityError({ ...details, problem: 'the connection broke before the first bytes of the recording', bytesReceived: 0, cause });
+  }
+  const first = Buffer.concat(head);
+  const refuse = (problem: string, retryable: boolean) => {
+    body.destroy();
+    return new ZoomDownloadIntegrityError({ ...details, problem, bytesReceived: 0, retryable });
+  };
+  if (first.length === 0) throw refuse('answered an empty body instead of the recording', false);
+  if (!audioFormatOf(first)) throw refuse(`the body does not start like audio (MP3, M4A/MP4 or WAV): ${describeHead(first)}`, true);
+  return (async function* () {
+    yield* head;
+    yield* { [Symbol.asyncIterator]: () => chunks };
+  })();
 }

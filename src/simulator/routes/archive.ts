@@ -23,7 +23,7 @@ export function completeTime(meeting: SimMeeting, nowMs: number): number | null 
 
 async function renderArchiveFile(state: SimState, meeting: SimMeeting, file: SimFile, nowMs: number): Promise<Record<string, unknown>> {
   // encryption_fingerprint: SHA-256 of the file (what exactly Zoom hashes is unconfirmed; we hash the bytes served).
-  file.sha256 ??= await mediaSha256(mediaKey(state.seed, file.id), file.file_size);
+  file.sha256 ??= await mediaSha256(mediaKey(state.seed, file.id, file.file_extension), file.file_size);
   const p = file.participant;
   const out: Record<string, unknown> = {
     id: file.id,

@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import { ZoomError } from '../errors.js';
 import { mediaKey, MediaStream } from '../media.js';
 import { isReady } from '../model.js';
 import type { SimFile } from '../model.js';
 import type { FileRef, SimState } from '../state.js';
-import type { ApiResult, ApiRoute, StreamBody } from './route.js';
+import { bufferBody, type ApiResult, type ApiRoute, type StreamBody } from './route.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   MP4: 'video/mp4', M4A: 'audio/mp4', MP3: 'audio/mpeg', TXT: 'text/plain', VTT: 'text/vtt',
@@ -23,7 +22,7 @@ export const HTML_ERROR_PAGE = '<!DOCTYPE html><html lang="en"><head><meta chars
 
 /** The file's bytes; with fault `size_mismatch` one byte fewer than `file_size` (still a prefix of the true bytes). */
 export function mediaBody(state: SimState, file: SimFile): StreamBody {
-  const key = mediaKey(state.seed, file.id);
+  const key = mediaKey(state.seed, file.id, file.file_extension);
   const length = file.fault === 'size_mismatch' ? Math.max(0, file.file_size - 1) : file.file_size;
   return { length, open: (start, end) => new MediaStream(key, start, end) };
 }
@@ -46,10 +45,13 @@ export function downloadable(ref: FileRef | undefined, nowMs: number): ref is Fi
   return ref !== undefined && ref.file.deletion === 'none' && isReady(ref.file, nowMs) && !ref.file.failed;
 }
 
+/** A 200 answer for a file: its bytes, or what a `json_body` or `empty_body` fault serves instead. */
+interface FileAnswer { headers: Record<string, string>; body: StreamBody; paceMs: number | null }
+
 export type DownloadOutcome =
   | { kind: 'html' }
   | { kind: 'not_found' }
-  | { kind: 'file'; file: SimFile; body: StreamBody; paceMs: number | null };
+  | ({ kind: 'file'; file: SimFile } & FileAnswer);
 
 /** Body of a download refused with fault `not_found` (code as REFERENCE §9's 3301; the download host's wording is unconfirmed). */
 export const DOWNLOAD_NOT_FOUND = { code: 3301, message: 'This recording does not exist.' };
@@ -60,7 +62,13 @@ export function resolveDownload(state: SimState, key: string, req: IncomingMessa
   if (!downloadable(ref, nowMs) || ref.file.kind === 'phone' || !authorised(state, ref, req, query, nowMs)) return { kind: 'html' };
   if (ref.file.fault === 'html') return { kind: 'html' };
   if (ref.file.fault === 'not_found') return { kind: 'not_found' };
-  return { kind: 'file', file: ref.file, body: mediaBody(state, ref.file), paceMs: bodyPaceMs(ref.file) };
+  return { kind: 'file', file: ref.file, ...fileAnswer(state, ref.file) };
+}
+
+function fileAnswer(state: SimState, file: SimFile): FileAnswer {
+  if (file.fault === 'json_body') return { headers: { 'Content-Type': 'application/json;charset=UTF-8' }, body: bufferBody(Buffer.from(JSON.stringify(DOWNLOAD_NOT_FOUND))), paceMs: null };
+  if (file.fault === 'empty_body') return { headers: fileHeaders(file), body: bufferBody(Buffer.alloc(0)), paceMs: null };
+  return { headers: fileHeaders(file), body: mediaBody(state, file), paceMs: bodyPaceMs(file) };
 }
 
 export function fileHeaders(file: SimFile): Record<string, string> {
@@ -79,11 +87,9 @@ export const phoneDownloadRoutes: ApiRoute[] = [
       if (!downloadable(ref, nowMs) || ref.file.kind !== 'phone' || ref.tenant !== tenant || ref.file.fault === 'not_found') {
         throw new ZoomError(400, 404, 'File does not exist.');
       }
-      if (ref.file.fault === 'html') {
-        const html = Buffer.from(HTML_ERROR_PAGE);
-        return { status: 200, headers: { 'Content-Type': 'text/html;charset=utf-8' }, stream: { length: html.length, open: (start, end) => Readable.from([html.subarray(start, end)]) } };
-      }
-      return { status: 200, headers: fileHeaders(ref.file), stream: mediaBody(state, ref.file), paceMs: bodyPaceMs(ref.file) };
+      if (ref.file.fault === 'html') return { status: 200, headers: { 'Content-Type': 'text/html;charset=utf-8' }, stream: bufferBody(Buffer.from(HTML_ERROR_PAGE)) };
+      const answer = fileAnswer(state, ref.file);
+      return { status: 200, headers: answer.headers, stream: answer.body, paceMs: answer.paceMs };
     },
   },
 ];

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { SimTenant } from '../model.js';
 import type { ApiFamily, Category } from '../rate-limits.js';
 import type { SimState } from '../state.js';
@@ -20,6 +20,11 @@ export interface StreamBody {
   length: number;
   /** Bytes [start, endExclusive) of the body. */
   open(start: number, endExclusive: number): Readable;
+}
+
+export function bufferBody(buffer: Buffer): StreamBody {
+  // Readable.from iterates a bare Buffer byte by byte; an array emits each slice whole.
+  return { length: buffer.length, open: (start, end) => Readable.from([buffer.subarray(start, end)]) };
 }
 
 export interface ApiResult {
