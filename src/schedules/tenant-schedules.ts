@@ -56,13 +56,15 @@ const withFingerprint = (built: Omit<BuiltSchedule, 'action'> & { action: Omit<S
 
 /**
  * The daily reconciliation (src/workflows/reconcile-days.ts): at the tenant's hour, it reconciles
- * the day before and re-checks the one before that.
+ * the day before the scheduled time and re-checks the one before that. Runs may overlap: one waits
+ * for its days, which may sleep for the quota past the next run's hour, and each day's own
+ * workflow id already keeps a day from being reconciled twice at once.
  */
-function reconcileScheduleOf(tenant: Tenant, settings: ScheduleSettings): BuiltSchedule {
+export function reconcileScheduleOf(tenant: Tenant, settings: ScheduleSettings): BuiltSchedule {
   const input: ReconcileDaysInput = { tenantId: tenant.id };
   return withFingerprint({
     spec: { calendars: [{ hour: tenant.options.reconciliation?.hourUtc ?? DEFAULT_RECONCILE_HOUR_UTC, minute: 0 }], jitter: '10m' },
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours' },
+    policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '6 hours' },
     action: {
       type: 'startWorkflow' as const, workflowType: 'reconcileDays', workflowId: reconcileScheduleId(tenant.id), taskQueue: settings.taskQueue, args: [input],
       staticSummary: `Daily reconciliation of tenant ${tenant.id}: yesterday and the day before`,

@@ -55,6 +55,8 @@ export interface ReconcileInput extends ReconcileKey {
   stepsPerRun?: number;
   /** Set by continue-as-new during the hand-off: the missing items up to this id were handed to the ingest. */
   handedThrough?: string;
+  /** Set by continue-as-new: a `cancel` came during the last step, so the new run ends `cancelled`. */
+  cancelled?: true;
   /**
    * Off: a sleep for the quota is not marked with `ZoomState = "waiting_for_quota"`. Only for a
    * server that cannot index it (the time-skipping test server takes no search attribute upsert).
@@ -88,7 +90,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
     pagesWalked: 0, heavyCallsUsed: 0, found: 0, checked: 0, missingFound: 0, failedCdrsWritten: 0, pausedUntil: null, userErrors: [],
   };
   let resumeRequested = false;
-  let cancelled = false;
+  let cancelled = input.cancelled === true;
   setHandler(progressQuery, () => progress);
   setHandler(resumeNowSignal, () => {
     resumeRequested = true;
@@ -149,10 +151,23 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
       }
     }
 
+    /** The cursor is in the database: the next run only needs to know it resumes (and, handing off, where). */
+    const continueAsNewWithCursor = async (handedThrough: string | undefined): Promise<never> => {
+      // Signals that came during the last step are handled first: a cancel among them goes over.
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof reconcile>({
+        tenantId: input.tenantId, family: input.family, day: input.day, resumed: true,
+        ...(input.stepsPerRun !== undefined ? { stepsPerRun: input.stepsPerRun } : {}),
+        ...(handedThrough !== undefined ? { handedThrough } : {}),
+        ...(input.markQuotaWait === false ? { markQuotaWait: false as const } : {}),
+        ...(cancelled ? { cancelled: true as const } : {}),
+      });
+    };
+
     const walk = () => (key.family === 'meetings' ? steps.walkMeetingLogs(key) : steps.walkCallHistory(key));
-    if (await runPhase(walk, () => progress.phase === 'walk') === 'continue-as-new') return await continueAsNewWithCursor(input);
+    if (await runPhase(walk, () => progress.phase === 'walk') === 'continue-as-new') return await continueAsNewWithCursor(input.handedThrough);
     const check = () => (key.family === 'meetings' ? steps.checkMeetings(key) : steps.checkCalls(key));
-    if (await runPhase(check, () => true) === 'continue-as-new') return await continueAsNewWithCursor(input);
+    if (await runPhase(check, () => true) === 'continue-as-new') return await continueAsNewWithCursor(input.handedThrough);
 
     // What the check found missing goes to the ingest, read back page by page from the database.
     let handedThrough = input.handedThrough;
@@ -178,12 +193,12 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
       }
       if (page.last === null) break;
       handedThrough = page.last;
-      if (timeToContinueAsNew()) return await continueAsNewWithCursor({ ...input, handedThrough });
+      if (timeToContinueAsNew()) return await continueAsNewWithCursor(handedThrough);
     }
 
     // Voice quality, where the tenant asks for it: best effort, last, within the same quota share.
     if (await runPhase(() => steps.rateVoiceQuality(key), () => progress.rateVoiceQuality === true) === 'continue-as-new') {
-      return await continueAsNewWithCursor({ ...input, ...(handedThrough !== undefined ? { handedThrough } : {}) });
+      return await continueAsNewWithCursor(handedThrough);
     }
 
     progress = await saveReconciliationStatus({ ...key, status: cancelled ? 'cancelled' : 'finished' });
@@ -193,17 +208,6 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileProgres
     await saveReconciliationStatus({ ...key, status: 'failed', error: describeFailure(err).error });
     throw err;
   }
-}
-
-/** The cursor is in the database: the next run only needs to know it resumes (and, handing off, where). */
-async function continueAsNewWithCursor(input: ReconcileInput): Promise<never> {
-  await condition(allHandlersFinished);
-  return continueAsNew<typeof reconcile>({
-    tenantId: input.tenantId, family: input.family, day: input.day, resumed: true,
-    ...(input.stepsPerRun !== undefined ? { stepsPerRun: input.stepsPerRun } : {}),
-    ...(input.handedThrough !== undefined ? { handedThrough: input.handedThrough } : {}),
-    ...(input.markQuotaWait === false ? { markQuotaWait: false as const } : {}),
-  });
 }
 
 /** An ingest already running for the meeting or call (the schedule's, a webhook's) is left to finish. */

@@ -1,10 +1,16 @@
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../src/api/server.js';
 import type { Conversation } from '../../src/db/queries/conversations.js';
 import type { ReconcileProgress } from '../../src/reconciliation/types.js';
 import { startSimulator, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
-import { meetingWorkflowId, reconcileWorkflowId } from '../../src/workflows/ids.js';
+import { meetingWorkflowId, reconcileScheduleId, reconcileWorkflowId } from '../../src/workflows/ids.js';
+import type { ReconcileDaysResult } from '../../src/workflows/reconcile-days.js';
+import { reconcileScheduleOf } from '../../src/schedules/tenant-schedules.js';
+import { getReconciliationRun, listReconciliationRuns } from '../../src/db/queries/reconciliation.js';
+import { requireTenant } from '../../src/db/queries/tenants.js';
+import { uniqueSuffix } from '../harness/index.js';
 import { cdrsOf, registerTenant, startE2eWorld, type E2eTenant, type E2eWorld } from './helpers.js';
 
 // Reconciliation contains what one user or one meeting does to a day, end to end on the real
@@ -24,7 +30,10 @@ let sim: RunningSimulator;
 beforeAll(async () => {
   world = await startE2eWorld('e2e-reconcile-containment');
   const quiet = { users: 6, inactiveUsers: 0, days: 2, meetingsPerDay: 0, phoneCallsPerDay: 0, mediaScale: 0.01 };
-  sim = await startSimulator({ seed: 2207, now: NOW, freezeClock: true, tenants: [{ ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }] });
+  sim = await startSimulator({
+    seed: 2207, now: NOW, freezeClock: true,
+    tenants: [{ ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'business' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -158,5 +167,105 @@ describe('"archived" means a stored, verified file', () => {
     expect(cdrs.find((c) => c.platformCallId === deletedWhileProcessing.uuid)!.recordingFailedReason).toMatch(/^recording failed: .*holds no recording of it \(failed or deleted\)/);
     expect(cdrs.find((c) => c.platformCallId === archived.uuid)).toMatchObject({ recordingFailed: false });
     expect(result).toMatchObject({ status: 'finished', found: 3, failedCdrsWritten: 2, missingFound: 0 });
+  });
+});
+
+describe('reconcileDays: one day that fails never stops the others', () => {
+  it('ends with the failed day and its reason, the other day finished, the range finished_with_errors', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: 2,
+      configure: [{ index: 0, modality: 'video', individualAudio: false }],
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: true, options: { deleteAfterArchive: false, reconciliation: { meetingPlan: 'dashboard' } } },
+    });
+    // Zoom's dashboard reaches back 6 months from its clock (NOW): the first day starts before that.
+    const [tooOld, inRange] = ['2025-12-14', '2025-12-15'];
+    expect(Date.parse(`${tooOld}T00:00:00Z`)).toBeLessThan(NOW.getTime() - 183 * 86_400_000);
+    expect(Date.parse(`${inRange}T00:00:00Z`)).toBeGreaterThan(NOW.getTime() - 183 * 86_400_000);
+    const result: ReconcileDaysResult = await world.temporal.client.workflow.execute('reconcileDays', {
+      args: [{ tenantId: tenant.tenantId, from: tooOld, to: inRange, families: ['meetings'] }],
+      taskQueue: world.temporal.taskQueue, workflowId: `reconcile-days:${tenant.tenantId}:${tooOld}..${inRange}`, workflowExecutionTimeout: '2 minutes',
+    });
+    expect(result.status).toBe('finished_with_errors');
+    expect(result.days.map((d) => [d.day, d.status]).sort()).toEqual([[tooOld, 'failed'], [inRange, 'finished']]);
+    expect(result.days.find((d) => d.day === tooOld)!.error).toMatch(/ZoomRequestError: .*within the last 6 months/);
+    const runs = await listReconciliationRuns(world.database.db, tenant.tenantId);
+    expect(runs.map((r) => [r.day, r.status]).sort()).toEqual([[tooOld, 'failed'], [inRange, 'finished']]);
+  });
+});
+
+describe('a cancel during the last step before continue-as-new', () => {
+  it('is carried into the new run, which ends cancelled without checking anything', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: 3,
+      configure: [0, 1, 2, 3].map((index) => ({ index, modality: 'video' as const, individualAudio: false })),
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: true },
+    });
+    const account = tenant.zoom.accountId;
+    // Two people: its check would ask Zoom for its participants.
+    await sim.control.addMeeting(account, { hostId: tenant.users[0]!.zoomUserId, recorded: false, participants: [{ userId: tenant.unconfigured[0]!.id }], start_time: at(9), durationMinutes: 10 });
+    await sim.control.resetCounters();
+    // Each of Zoom's answers takes 300 ms: the walk's one step (4 users, 12 listings) takes seconds.
+    await sim.control.setNetwork({ latencyMedianMs: 300, latencyJitter: 0 });
+    const reports = 'GET /report/users/{userId}/meetings';
+    try {
+      const handle = await world.temporal.client.workflow.start('reconcile', {
+        // One step per run: the walk's step is the last before continue-as-new.
+        args: [{ tenantId: tenant.tenantId, family: 'meetings', day: YESTERDAY, stepsPerRun: 1 }],
+        taskQueue: world.temporal.taskQueue, workflowId: reconcileWorkflowId(tenant.tenantId, 'meetings', YESTERDAY), workflowExecutionTimeout: '2 minutes',
+      });
+      while (await callsAt(account, reports) === 0) await new Promise((r) => setTimeout(r, 50));
+      await handle.signal('cancel');
+      const ended: ReconcileProgress = await handle.result();
+      expect(ended).toMatchObject({ status: 'cancelled', phase: 'walk', found: 1, checked: 0, failedCdrsWritten: 0 });
+      // The walk's step ran to its end in the first run; the next run made no call.
+      expect(await callsAt(account, reports)).toBe(12);
+      expect(await callsAt(account, 'GET /past_meetings/{meetingId}/participants')).toBe(0);
+      expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+      expect(await getReconciliationRun(world.database.db, tenant.tenantId, { family: 'meetings', day: YESTERDAY })).toMatchObject({ status: 'cancelled' });
+    } finally {
+      await sim.control.setNetwork('loopback');
+    }
+  });
+});
+
+describe('a backfill of the reconcile schedule', () => {
+  it('reconciles the days before each scheduled time, not before the real start time', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: 4,
+      configure: [{ index: 0, modality: 'video', individualAudio: false }],
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: true },
+    });
+    const account = tenant.zoom.accountId;
+    // An unrecorded meeting of the configured user on each day the backfill must reach.
+    const days = ['2026-06-08', '2026-06-09', '2026-06-10', '2026-06-11'];
+    for (const day of days) await sim.control.addMeeting(account, { hostId: tenant.users[0]!.zoomUserId, recorded: false, participants: 0, start_time: `${day}T15:00:00Z`, durationMinutes: 10 });
+    const truth = await sim.control.groundTruth(account);
+    const expected = truth.meetings.filter((m) => days.some((d) => m.start_time.startsWith(d)) && !m.recorded).map((m) => `${m.uuid}|${m.host_id}`).sort();
+    expect(expected).toHaveLength(4);
+
+    const built = reconcileScheduleOf(await requireTenant(world.database.db, tenant.tenantId), { taskQueue: world.temporal.taskQueue });
+    const scheduleId = `${reconcileScheduleId(tenant.tenantId)}:${uniqueSuffix()}`;
+    // Paused, as ops leave it while something is wrong; the backfill makes up for it.
+    const schedule = await world.temporal.client.schedule.create({ scheduleId, ...built, state: { paused: true } });
+    try {
+      // Due at 02:00 UTC on 06-10, 06-11 and 06-12: each reconciles the two days before.
+      await schedule.backfill([{ start: new Date('2026-06-10T00:00:00Z'), end: new Date('2026-06-12T23:00:00Z'), overlap: ScheduleOverlapPolicy.BUFFER_ALL }]);
+      const results: ReconcileDaysResult[] = [];
+      const deadline = Date.now() + 120_000;
+      while (results.length < 3) {
+        const actions = (await schedule.describe()).info.recentActions;
+        if (actions.length === 3 || Date.now() > deadline) {
+          expect(actions).toHaveLength(3);
+          for (const a of actions) results.push(await world.temporal.client.workflow.getHandle(a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId).result());
+        } else await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(results.map((r) => r.status)).toEqual(['finished', 'finished', 'finished']);
+      const runs = await listReconciliationRuns(world.database.db, tenant.tenantId);
+      expect(runs.map((r) => r.day).sort()).toEqual(days);
+      const failed = (await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordingFailed);
+      expect(failed.map(cdrKey).sort()).toEqual(expected);
+    } finally {
+      await schedule.delete();
+    }
   });
 });
