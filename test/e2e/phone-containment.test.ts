@@ -1,0 +1,108 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiServer } from '../../src/api/server.js';
+import { getSyncState, markSyncFinished } from '../../src/db/queries/sync-state.js';
+import { startSimulator, type GroundTruthCall, type RunningSimulator } from '../../src/simulator/index.js';
+import { s3ObjectSha256 } from '../harness/stored-bytes.js';
+import { bucketKeys, cdrsOf, mediaFilesOf, registerTenant, runPhoneSync, startE2eWorld, type E2eTenant, type E2eWorld } from './helpers.js';
+
+// Containment of the Zoom Phone path end to end: recordings Zoom will not serve as audio (its error
+// JSON or an empty body with 200, a 404) fail with their reason and are never stored, while every
+// other call of the sync is archived (bytes hashed from the bucket against the simulator's
+// SHA-256); support sees each failure in the status and the files list. Clock frozen at NOW.
+
+const NOW = Date.parse('2026-03-10T12:00:00Z');
+const HOUR = 3600_000;
+const TOKEN = 'phone-containment-token';
+
+let world: E2eWorld;
+let sim: RunningSimulator;
+let api: FastifyInstance;
+let apiUrl: string;
+let tenant: E2eTenant;
+
+beforeAll(async () => {
+  world = await startE2eWorld('e2e-phone-containment');
+  sim = await startSimulator({ seed: 3131, now: new Date(NOW), freezeClock: true, tenants: [{ users: 3, inactiveUsers: 0, days: 0, meetingsPerDay: 0, phoneCallsPerDay: 0 }] });
+  tenant = await registerTenant(world, sim, {
+    simTenant: 0,
+    configure: [0, 1, 2].map((index) => ({ index, modality: 'voice' as const, individualAudio: false, phoneExtension: true })),
+    tenant: { archivingEnabled: false, cloudRecordingsEnabled: false, phoneEnabled: true },
+  });
+  // A sync archived everything up to a day before NOW (the workers' clock is the real one; the
+  // simulator's stands at NOW): this sync lists from there.
+  await markSyncFinished(world.database.db, tenant.tenantId, 'phone', { watermark: new Date(NOW - 24 * HOUR) });
+  api = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [TOKEN] });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api/tenants/${tenant.tenantId}`;
+});
+
+afterAll(async () => {
+  await api?.close();
+  await sim?.close();
+  await world?.close();
+});
+
+async function support<T>(path: string): Promise<T> {
+  const res = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(res.status, path).toBe(200);
+  return await res.json() as T;
+}
+
+let calls = 0;
+/** A one-leg recorded call of configured user `index`, an hour apart from the others. */
+async function addCall(index: number): Promise<GroundTruthCall> {
+  calls += 1;
+  return sim.control.addPhoneCall(tenant.zoom.accountId, {
+    userId: tenant.users[index]!.zoomUserId, legs: 1, recorded: true, start_time: new Date(NOW - calls * HOUR).toISOString(), durationSeconds: 45 + calls,
+  });
+}
+const recordingOf = (call: GroundTruthCall) => call.legs[0]!.recording!;
+
+describe('a phone sync with recordings Zoom will not serve', () => {
+  it('fails each with its reason, stores none of them, and archives every other call', async () => {
+    const good = [await addCall(0), await addCall(1), await addCall(2), await addCall(0)];
+    const faults = { json_body: await addCall(1), empty_body: await addCall(2), not_found: await addCall(0) } as const;
+    for (const [fault, call] of Object.entries(faults)) await sim.control.setFileFault(tenant.zoom.accountId, recordingOf(call).file.id, fault as keyof typeof faults);
+
+    const totals = await runPhoneSync(world, tenant.tenantId);
+    expect(totals).toMatchObject({ calls: 7, stored: 4, failed: 3, cdrs: 7 });
+
+    // The others: stored once each, bytes hashed from the bucket; nothing else under the tenant.
+    const rows = new Map((await mediaFilesOf(world, tenant.tenantId)).map((r) => [r.zoomFileId, r]));
+    const stored: string[] = [];
+    for (const call of good) {
+      const rec = recordingOf(call);
+      const row = rows.get(rec.id);
+      expect(row?.state, `recording ${rec.id}`).toBe('stored');
+      expect(await s3ObjectSha256(world.bucket.client, world.bucket.bucket, row!.storageKey)).toEqual({ sha256: rec.file.sha256, size: rec.file.file_size });
+      stored.push(row!.storageKey);
+    }
+    expect(await bucketKeys(world, tenant.tenantId)).toEqual(stored.sort());
+
+    // Each refused recording: failed with what Zoom answered, its user's CDR says the recording failed.
+    const reasons = {
+      json_body: /answered application\/json.*Zoom refused the download.*3301 This recording does not exist/,
+      empty_body: /answered an empty body \(Content-Length: 0\) instead of the recording/,
+      not_found: /File does not exist/,
+    };
+    const cdrs = await cdrsOf(world, tenant.tenantId);
+    for (const [fault, call] of Object.entries(faults)) {
+      const rec = recordingOf(call);
+      expect(rows.get(rec.id), fault).toMatchObject({ state: 'failed', storedSize: null });
+      expect(rows.get(rec.id)!.lastError, fault).toMatch(reasons[fault as keyof typeof reasons]);
+      const cdr = cdrs.find((c) => c.platformCallId === call.call_id);
+      expect(cdr, fault).toMatchObject({ recordedUserZoomId: call.legs[0]!.owner_user_id, recordingFailed: true });
+      expect(cdr!.mediaError, fault).toContain(rec.id);
+    }
+
+    // The sync itself finished; support sees the three failures and why.
+    expect((await getSyncState(world.database.db, tenant.tenantId, 'phone'))?.status).toBe('finished');
+    const status = await support<{ healthy: boolean; archive: { filesStored: number; filesFailed: number } }>('/status');
+    expect(status).toMatchObject({ healthy: false, archive: { filesStored: 4, filesFailed: 3 } });
+    const failed = await support<{ total: number; files: { zoomFileId: string; error: string }[] }>('/files?state=failed');
+    expect(failed.total).toBe(3);
+    expect(Object.fromEntries(failed.files.map((f) => [f.zoomFileId, f.error]))).toEqual(Object.fromEntries(Object.values(faults).map((c) => [recordingOf(c).id, rows.get(recordingOf(c).id)!.lastError])));
+  });
+});
