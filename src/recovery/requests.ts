@@ -109,6 +109,10 @@ export function retryFilesProblems(request: RetryFailedFilesRequest): string[] {
   return problems;
 }
 
+/** A cancellation names its request by id: anything else could never match one (and the database refuses it). */
+export const cancelProblems = (request: Partial<CancelRecoveryRequest> | undefined): string[] =>
+  typeof request?.requestId === 'string' && UUID.test(request.requestId) ? [] : ['requestId: the UUID of the request to cancel'];
+
 /** Every problem of a request of `kind`, each naming its field; empty when it is valid. */
 export function requestProblems(kind: RecoveryOrder['kind'], request: RecoverTimeframeRequest | RecoverMeetingsRequest | RetryFailedFilesRequest): string[] {
   if (kind === 'timeframe') return timeframeProblems(request as RecoverTimeframeRequest);

@@ -25,6 +25,7 @@ import type { createConsoleActivities } from '../activities/console.js';
 import type { createRecoveryActivities } from '../activities/recovery.js';
 import type { RecoverySignal } from '../recovery/submit.js';
 import {
+  cancelProblems,
   requestProblems,
   type CancelRecoveryRequest,
   type RecoverMeetingsRequest,
@@ -68,7 +69,7 @@ export interface RecoveryInput {
   concurrency?: number;
   /**
    * Attempts at each Zoom step of a request (its listing, a page of items) before the request is
-   * failed with Zoom's answer and the next one runs (default 12: half an hour of outage).
+   * failed with Zoom's answer and the next one runs (default 12: about 25 minutes of outage).
    */
   zoomAttempts?: number;
   /** Signals (and updates) per run before continue-as-new (default 500); tests make it small. */
@@ -177,15 +178,16 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
 
   // A bad request is refused here and named in `progress` (a signal cannot answer); the API and
   // the CSV intake check the same rules first, so support hears of it at once.
-  const refuse = (kind: RecoveryOrder['kind'], request: RecoveryRequestOfAnyKind, problems: string[]) => {
-    refused.push(`${kind} from ${String(request.requestedBy)}: ${problems.join('; ')}`);
+  const refuse = (what: string, problems: string[]) => {
+    refused.push(`${what}: ${problems.join('; ')}`);
     refused.splice(0, Math.max(0, refused.length - REFUSALS_SHOWN));
-    log.warn('recovery request refused', { kind, problems });
+    log.warn('recovery request refused', { what, problems });
   };
+  const requestFrom = (kind: RecoveryOrder['kind'], request: RecoveryRequestOfAnyKind) => `${kind} from ${String(request.requestedBy)}`;
   const accept = (kind: RecoveryOrder['kind'], request: RecoveryRequestOfAnyKind) => {
     signals += 1;
     const problems = requestProblems(kind, request);
-    if (problems.length > 0) refuse(kind, request, problems);
+    if (problems.length > 0) refuse(requestFrom(kind, request), problems);
     else inbox.push(orderOf(kind, request));
   };
   // A default argument: a signal sent by hand with no argument is refused, not a failed workflow task.
@@ -194,7 +196,9 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
   setHandler(retryFailedFilesSignal, (r = {} as RetryFailedFilesRequest) => accept('files', r));
   setHandler(cancelSignal, (r) => {
     signals += 1;
-    if (typeof r?.requestId === 'string') cancels.push(r.requestId);
+    const problems = cancelProblems(r);
+    if (problems.length > 0) refuse('cancel', problems);
+    else cancels.push(r.requestId);
   });
   setHandler(progressQuery, () => ({ ...progress, waiting: inbox.length, refused }));
 
@@ -228,7 +232,7 @@ export async function recovery(input: RecoveryInput): Promise<void | RecoveryHan
       await fileRecovery({ tenantId, order });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      refuse(order.kind, order, [describeFailure(err).error]);
+      refuse(requestFrom(order.kind, order), [describeFailure(err).error]);
     }
   };
 

@@ -187,6 +187,18 @@ describe('a caller-chosen requestId another tenant already holds', () => {
   });
 });
 
+describe('a cancel sent by hand without a request\'s UUID', () => {
+  it('is refused in progress instead of being retried against the database, and the next request runs', async () => {
+    const tenant = await registerTenant(world, sim, { simTenant: 0, configure: [sameModality(0)] });
+    const meeting = await addMeeting(tenant, tenant.users[0]!.zoomUserId, 5.5);
+    await signalRecovery(world.temporal, tenant.tenantId, { name: 'cancel', request: { requestId: 'yesterday\'s request' } });
+    const next = randomUUID();
+    await recoverMeetings(tenant.tenantId, next, [meeting.uuid]);
+    expect((await waitForRecoveryRequest(world, tenant.tenantId, next, 30_000)).status).toBe('finished');
+    expect((await progressOf(tenant.tenantId)).refused).toEqual(['cancel: requestId: the UUID of the request to cancel']);
+  });
+});
+
 describe('continue-as-new', () => {
   it('files a request signalled while the last cancel before continue-as-new runs', async () => {
     const tenant = await registerTenant(world, sim, { simTenant: 0, configure: [sameModality(0)] });
