@@ -106,6 +106,14 @@ export class SimulatorControl {
     file.faultSlowMs = fault === 'slow' ? (slowMs ?? 0) : 0;
   }
 
+  /** Makes Zoom refuse (400, code 300) the call's history and call elements, or clears it with null. */
+  async setCallFault(accountId: string, callId: string, fault: 'refused' | null): Promise<void> {
+    const call = this.state.tenant(accountId).calls.find((c) => c.call_id === callId);
+    if (!call) throw new Error(`unknown call ${callId} in account ${accountId}`);
+    if (fault !== null && fault !== 'refused') throw new Error(`unknown call fault ${String(fault)}; 'refused' or null`);
+    call.refused = fault === 'refused';
+  }
+
   async addPhoneCall(accountId: string, input: PhoneCallInput = {}): Promise<GroundTruthCall> {
     const tenant = this.state.tenant(accountId);
     const call = buildPhoneCall(this.ctx(), tenant, this.additionRng(tenant), input);
@@ -276,6 +284,8 @@ async function dispatch(control: SimulatorControl, key: string, id: string, body
     case 'DELETE tenants/:id/users/:item': return control.deleteUser(id, item);
     case 'PUT tenants/:id/file-faults/:item': return control.setFileFault(id, item, (body.fault ?? null) as FileFaultKind | null, body.slowMs as number | undefined);
     case 'DELETE tenants/:id/file-faults/:item': return control.setFileFault(id, item, null);
+    case 'PUT tenants/:id/call-faults/:item': return control.setCallFault(id, item, (body.fault ?? null) as 'refused' | null);
+    case 'DELETE tenants/:id/call-faults/:item': return control.setCallFault(id, item, null);
     case 'POST tenants/:id/meetings': return control.addMeeting(id, body as MeetingInput);
     case 'POST tenants/:id/calls': return control.addPhoneCall(id, body as PhoneCallInput);
     case 'POST tenants/:id/complete-processing': return { completed: await control.completeProcessing(id, body.fileIds as string[] | undefined) };

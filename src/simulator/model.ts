@@ -160,6 +160,8 @@ export interface SimPhoneCall {
   legs: SimCallLeg[];
   site_id: string;
   site_name: string;
+  /** Control `setCallFault('refused')`: the call's history and call elements answer 400 (code 300) until cleared. */
+  refused?: boolean;
 }
 
 export interface SimTenant {

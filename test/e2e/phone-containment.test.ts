@@ -8,9 +8,10 @@ import { s3ObjectSha256 } from '../harness/stored-bytes.js';
 import { bucketKeys, cdrsOf, mediaFilesOf, registerTenant, runPhoneSync, startE2eWorld, type E2eTenant, type E2eWorld } from './helpers.js';
 
 // Containment of the Zoom Phone path end to end: recordings Zoom will not serve as audio (its error
-// JSON or an empty body with 200, a 404) fail with their reason and are never stored, while every
-// other call of the sync is archived (bytes hashed from the bucket against the simulator's
-// SHA-256); support sees each failure in the status and the files list. Clock frozen at NOW.
+// JSON or an empty body with 200, a 404), and a call whose history Zoom refuses, fail with their
+// reason and are never stored, while every other call of the sync is archived (bytes hashed from
+// the bucket against the simulator's SHA-256); support sees each failure in the status and the
+// files list. Clock frozen at NOW; each test has a simulated account and a tenant of its own.
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const HOUR = 3600_000;
@@ -22,21 +23,27 @@ let api: FastifyInstance;
 let apiUrl: string;
 let tenant: E2eTenant;
 
+const ACCOUNT = { users: 3, inactiveUsers: 0, days: 0, meetingsPerDay: 0, phoneCallsPerDay: 0 };
+
 beforeAll(async () => {
   world = await startE2eWorld('e2e-phone-containment');
-  sim = await startSimulator({ seed: 3131, now: new Date(NOW), freezeClock: true, tenants: [{ users: 3, inactiveUsers: 0, days: 0, meetingsPerDay: 0, phoneCallsPerDay: 0 }] });
+  sim = await startSimulator({ seed: 3131, now: new Date(NOW), freezeClock: true, tenants: [ACCOUNT, ACCOUNT] });
+  api = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [TOKEN] });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+});
+
+/** The test's tenant on simulated account `simTenant`, its three users configured with their extensions. */
+async function useTenant(simTenant: number): Promise<void> {
   tenant = await registerTenant(world, sim, {
-    simTenant: 0,
+    simTenant,
     configure: [0, 1, 2].map((index) => ({ index, modality: 'voice' as const, individualAudio: false, phoneExtension: true })),
     tenant: { archivingEnabled: false, cloudRecordingsEnabled: false, phoneEnabled: true },
   });
   // A sync archived everything up to a day before NOW (the workers' clock is the real one; the
-  // simulator's stands at NOW): this sync lists from there.
+  // simulator's stands at NOW): the next sync lists from there.
   await markSyncFinished(world.database.db, tenant.tenantId, 'phone', { watermark: new Date(NOW - 24 * HOUR) });
-  api = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [TOKEN] });
-  await api.listen({ host: '127.0.0.1', port: 0 });
   apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api/tenants/${tenant.tenantId}`;
-});
+}
 
 afterAll(async () => {
   await api?.close();
@@ -60,8 +67,23 @@ async function addCall(index: number): Promise<GroundTruthCall> {
 }
 const recordingOf = (call: GroundTruthCall) => call.legs[0]!.recording!;
 
+/** Each call's recording is stored, its bytes hashed from the bucket; nothing else is under the tenant. */
+async function expectStored(good: readonly GroundTruthCall[]): Promise<void> {
+  const rows = new Map((await mediaFilesOf(world, tenant.tenantId)).map((r) => [r.zoomFileId, r]));
+  const stored: string[] = [];
+  for (const call of good) {
+    const rec = recordingOf(call);
+    const row = rows.get(rec.id);
+    expect(row?.state, `recording ${rec.id}`).toBe('stored');
+    expect(await s3ObjectSha256(world.bucket.client, world.bucket.bucket, row!.storageKey)).toEqual({ sha256: rec.file.sha256, size: rec.file.file_size });
+    stored.push(row!.storageKey);
+  }
+  expect(await bucketKeys(world, tenant.tenantId)).toEqual(stored.sort());
+}
+
 describe('a phone sync with recordings Zoom will not serve', () => {
   it('fails each with its reason, stores none of them, and archives every other call', async () => {
+    await useTenant(0);
     const good = [await addCall(0), await addCall(1), await addCall(2), await addCall(0)];
     const faults = { json_body: await addCall(1), empty_body: await addCall(2), not_found: await addCall(0) } as const;
     for (const [fault, call] of Object.entries(faults)) await sim.control.setFileFault(tenant.zoom.accountId, recordingOf(call).file.id, fault as keyof typeof faults);
@@ -69,17 +91,8 @@ describe('a phone sync with recordings Zoom will not serve', () => {
     const totals = await runPhoneSync(world, tenant.tenantId);
     expect(totals).toMatchObject({ calls: 7, stored: 4, failed: 3, cdrs: 7 });
 
-    // The others: stored once each, bytes hashed from the bucket; nothing else under the tenant.
+    await expectStored(good);
     const rows = new Map((await mediaFilesOf(world, tenant.tenantId)).map((r) => [r.zoomFileId, r]));
-    const stored: string[] = [];
-    for (const call of good) {
-      const rec = recordingOf(call);
-      const row = rows.get(rec.id);
-      expect(row?.state, `recording ${rec.id}`).toBe('stored');
-      expect(await s3ObjectSha256(world.bucket.client, world.bucket.bucket, row!.storageKey)).toEqual({ sha256: rec.file.sha256, size: rec.file.file_size });
-      stored.push(row!.storageKey);
-    }
-    expect(await bucketKeys(world, tenant.tenantId)).toEqual(stored.sort());
 
     // Each refused recording: failed with what Zoom answered, its user's CDR says the recording failed.
     const reasons = {
@@ -104,5 +117,27 @@ describe('a phone sync with recordings Zoom will not serve', () => {
     const failed = await support<{ total: number; files: { zoomFileId: string; error: string }[] }>('/files?state=failed');
     expect(failed.total).toBe(3);
     expect(Object.fromEntries(failed.files.map((f) => [f.zoomFileId, f.error]))).toEqual(Object.fromEntries(Object.values(faults).map((c) => [recordingOf(c).id, rows.get(recordingOf(c).id)!.lastError])));
+  });
+});
+
+describe('a phone sync with a call whose history Zoom refuses', () => {
+  it('fails that call\'s recordings with Zoom\'s answer and archives every other call', async () => {
+    await useTenant(1);
+    const good = [await addCall(0), await addCall(1), await addCall(2)];
+    const refused = await addCall(1);
+    await sim.control.setCallFault(tenant.zoom.accountId, refused.call_id, 'refused');
+
+    const totals = await runPhoneSync(world, tenant.tenantId);
+    expect(totals).toMatchObject({ calls: 4, stored: 3, failed: 1, cdrs: 3 });
+    await expectStored(good);
+    const row = (await mediaFilesOf(world, tenant.tenantId)).find((r) => r.zoomFileId === recordingOf(refused).id);
+    expect(row?.state).toBe('failed');
+    expect(row?.lastError).toMatch(/^call could not be archived: .*HTTP 400, code 300: The call log cannot be read/);
+
+    expect((await getSyncState(world.database.db, tenant.tenantId, 'phone'))?.status).toBe('finished');
+    const status = await support<{ healthy: boolean; archive: { filesStored: number; filesFailed: number } }>('/status');
+    expect(status).toMatchObject({ healthy: false, archive: { filesStored: 3, filesFailed: 1 } });
+    const failed = await support<{ files: { zoomFileId: string; meetingUuid: string; error: string }[] }>('/files?state=failed');
+    expect(failed.files).toEqual([expect.objectContaining({ zoomFileId: recordingOf(refused).id, meetingUuid: refused.call_id, error: row!.lastError })]);
   });
 });

@@ -29,6 +29,9 @@ function phoneWindow(ctx: ApiContext, defaultSpanMs: number, sixMonths = false):
   return { from, to, fromText: text(fromParam, from), toText: text(toParam, to) };
 }
 
+/** A call's history Zoom will not give (fault `refused`; the code is REFERENCE §9's generic 300). */
+const callRefused = () => new ZoomError(400, 300, 'The call log cannot be read.');
+
 /** A recording's length as Zoom lists it (`duration`, whole seconds). */
 export const recordingSeconds = (r: SimPhoneRecording): number => Math.round((r.end_time - r.date_time) / 1000);
 
@@ -287,6 +290,7 @@ export const phoneRoutes: ApiRoute[] = [
     handler: ({ tenant, params }) => {
       const call = tenant.calls.find((c) => c.call_history_uuid === params.callHistoryUuid);
       if (!call) throw new ZoomError(404, 404, 'Call log does not exist.');
+      if (call.refused) throw callRefused();
       const path = call.legs.map((leg, i) => renderLeg(tenant, call, leg, i));
       return ok({ ...renderHistory(tenant, call), id: call.call_history_uuid, call_path: path, call_elements: path });
     },
@@ -297,6 +301,7 @@ export const phoneRoutes: ApiRoute[] = [
       for (const call of tenant.calls) {
         const index = call.legs.findIndex((l) => l.call_element_id === params.callElementId);
         if (index < 0) continue;
+        if (call.refused) throw callRefused();
         const { id, ...leg } = renderLeg(tenant, call, call.legs[index]!, index);
         return ok({ call_element_id: id, call_history_uuid: call.call_history_uuid, ...leg });
       }
