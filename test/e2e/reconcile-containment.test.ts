@@ -10,6 +10,9 @@ import type { ReconcileDaysResult } from '../../src/workflows/reconcile-days.js'
 import { reconcileScheduleOf } from '../../src/schedules/tenant-schedules.js';
 import { getReconciliationRun, listReconciliationRuns } from '../../src/db/queries/reconciliation.js';
 import { requireTenant } from '../../src/db/queries/tenants.js';
+import { pacingStore } from '../../src/db/queries/api-pacing.js';
+import { resolveRateLimits } from '../../src/zoom/index.js';
+import { paceOf } from '../../src/zoom/rate-limiter.js';
 import { uniqueSuffix } from '../harness/index.js';
 import { cdrsOf, registerTenant, startE2eWorld, type E2eTenant, type E2eWorld } from './helpers.js';
 
@@ -32,7 +35,7 @@ beforeAll(async () => {
   const quiet = { users: 6, inactiveUsers: 0, days: 2, meetingsPerDay: 0, phoneCallsPerDay: 0, mediaScale: 0.01 };
   sim = await startSimulator({
     seed: 2207, now: NOW, freezeClock: true,
-    tenants: [{ ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'business' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }],
+    tenants: [{ ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'business' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'business' }],
   });
 }, 120_000);
 
@@ -268,4 +271,32 @@ describe('a backfill of the reconcile schedule', () => {
       await schedule.delete();
     }
   });
+});
+
+describe('the dashboard walk waiting for the shared pace', () => {
+  it('heartbeats while it waits longer than the step\'s heartbeat timeout (30 s): no attempt times out, no page is asked twice', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: 5,
+      configure: [{ index: 0, modality: 'video', individualAudio: false }],
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: true, options: { deleteAfterArchive: false, reconciliation: { meetingPlan: 'dashboard' } } },
+    });
+    const account = tenant.zoom.accountId;
+    await sim.control.addMeeting(account, { hostId: tenant.users[0]!.zoomUserId, recorded: false, participants: 0, start_time: at(9), durationMinutes: 10 });
+    await sim.control.resetCounters();
+    // Other days of a range (other workers) hold the next 11 slots of the tenant's dashboard pace
+    // (16 a minute on Business: 3.75 s apart), so the walk's first call waits over 41 s.
+    const profile = resolveRateLimits('business', undefined);
+    const pace = paceOf(profile.meetings['resource-intensive'], profile.share);
+    expect(pace.spacingMs * 11).toBeGreaterThan(40_000);
+    const store = pacingStore(world.database.db, tenant.tenantId);
+    for (let i = 0; i < 11; i++) await store.reserve({ family: 'meetings', category: 'resource-intensive', ...pace });
+
+    const workflowId = reconcileWorkflowId(tenant.tenantId, 'meetings', YESTERDAY);
+    const result = await reconcileYesterday(tenant.tenantId);
+    expect(result).toMatchObject({ status: 'finished', plan: 'dashboard', found: 1, failedCdrsWritten: 1 });
+    // The day holds fewer than 300 meetings: one page each of past and pastOne, each asked once.
+    expect(await callsAt(account, 'GET /metrics/meetings')).toBe(2);
+    const events = (await world.temporal.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.activityTaskTimedOutEventAttributes)).toHaveLength(0);
+  }, 120_000);
 });
