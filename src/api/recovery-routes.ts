@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { getMediaFile } from '../db/queries/media-files.js';
-import { getRecoveryRequest, listRecoveryItems, listRecoveryRequests, recoveryCounts } from '../db/queries/recovery.js';
+import { getRecoveryRequest, listRecoveryItems, listRecoveryRequests, recoveryCounts, requestIdTakenElsewhere } from '../db/queries/recovery.js';
 import { RECOVERY_ITEM_STATES, RECOVERY_STATUSES } from '../db/schema/recovery.js';
 import { describeCsvCounts, describeCsvErrors, MAX_CSV_BYTES, meetingRefOf, parseMeetingCsv } from '../recovery/meeting-csv.js';
 import { MAX_REFS_PER_REQUEST, meetingsProblems, retryFilesProblems, timeframeProblems } from '../recovery/requests.js';
@@ -90,12 +90,18 @@ const requestParams = tenantParams.extend({ requestId: z.uuid().describe('A reco
 const mutationErrors = { 400: errorResponses[400], 401: errorResponses[401], 403: errorResponses[403], 404: errorResponses[404], 413: errorResponses[413], 415: errorResponses[415], 429: errorResponses[429] };
 const readErrors = { 400: errorResponses[400], 401: errorResponses[401], 403: errorResponses[403], 404: errorResponses[404], 429: errorResponses[429] };
 
+const requestIdTaken = errorSchema.describe('The requestId is already used by another tenant\'s request');
+
 export function registerRecoveryRoutes(scope: FastifyInstance, deps: RouteDeps): void {
   const api = typed(scope);
   // A CSV body arrives as text; its size is checked by the parser, its content by parseMeetingCsv.
   scope.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: MAX_CSV_BYTES }, (_request, body, done) => done(null, body));
 
   const submit = async (tenantId: string, signal: RecoverySignal & { request: { requestId: string } }) => {
+    // The workflow would refuse it too, but only in its progress query: the caller hears it here.
+    if (await requestIdTakenElsewhere(deps.db, tenantId, signal.request.requestId)) {
+      throw new HttpError(409, `requestId ${signal.request.requestId} is already used by another tenant's request: send another requestId, or none`);
+    }
     const workflowId = await signalRecovery(deps.temporal, tenantId, signal);
     return { requestId: signal.request.requestId, workflowId, status: 'queued' as const };
   };
@@ -107,7 +113,7 @@ export function registerRecoveryRoutes(scope: FastifyInstance, deps: RouteDeps):
     config: operator,
     schema: {
       summary: 'Re-import a time frame of a source (only what the archive lacks is downloaded)', tags: ['recovery'], security,
-      params: tenantParams, body: timeframeBody, response: { 202: accepted, ...mutationErrors },
+      params: tenantParams, body: timeframeBody, response: { 202: accepted, 409: requestIdTaken, ...mutationErrors },
     },
   }, async (request, reply) => {
     const tenant = await loadTenant(deps.db, request.params.tenant);
@@ -122,7 +128,7 @@ export function registerRecoveryRoutes(scope: FastifyInstance, deps: RouteDeps):
     schema: {
       summary: 'Re-import meetings: a JSON list, or a CSV (text/csv) of meeting IDs or UUIDs, validated whole',
       description: 'A CSV is refused whole when any line is bad; the error\'s details name each bad line. Header optional (a column named meeting_id or uuid); commas or semicolons; UTF-8 with or without BOM; blank lines and duplicates are counted, not refused.',
-      tags: ['recovery'], security, params: tenantParams, response: { 202: accepted, ...mutationErrors },
+      tags: ['recovery'], security, params: tenantParams, response: { 202: accepted, 409: requestIdTaken, ...mutationErrors },
     },
   }, async (request, reply) => {
     const tenant = await loadTenant(deps.db, request.params.tenant);
@@ -150,7 +156,7 @@ export function registerRecoveryRoutes(scope: FastifyInstance, deps: RouteDeps):
     config: operator,
     schema: {
       summary: 'Retry failed files (these, or every failed file of the tenant) through the recovery', tags: ['recovery'], security,
-      params: tenantParams, body: retryBody, response: { 202: accepted, ...mutationErrors },
+      params: tenantParams, body: retryBody, response: { 202: accepted, 409: requestIdTaken, ...mutationErrors },
     },
   }, async (request, reply) => {
     const tenant = await loadTenant(deps.db, request.params.tenant);

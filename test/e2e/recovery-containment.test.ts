@@ -177,6 +177,13 @@ describe('a caller-chosen requestId another tenant already holds', () => {
       .map((e) => e.activityTaskStartedEventAttributes?.attempt);
     expect(attempts).toEqual([1, 1]);
 
+    // The API refuses it before any signal, with a 409 naming it.
+    const posted = await fetch(`${apiUrl}/tenants/${second.tenantId}/recovery/meetings`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ requestId: taken, refs: [meeting.uuid] }),
+    });
+    expect(posted.status).toBe(409);
+    expect(await posted.json()).toEqual({ error: `requestId ${taken} is already used by another tenant's request: send another requestId, or none` });
+
     // The other tenant's request is as it was; the refusing workflow takes the next request.
     expect(await getRecoveryRequest(world.database.db, first.tenantId, taken)).toMatchObject({ status: 'finished', kind: 'meetings' });
     const next = randomUUID();

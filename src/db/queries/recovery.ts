@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import {
   recoveryItems,
@@ -108,6 +108,19 @@ export async function addRecoveryItems(db: Database, tenantId: string, requestId
       .where(and(eq(recoveryRequests.tenantId, tenantId), eq(recoveryRequests.id, requestId)));
   }
   return added;
+}
+
+/**
+ * Whether a request id is taken by another tenant's request. The one query that looks past its
+ * tenant, and answers only yes or no: ids are global, so a caller-chosen one can collide.
+ */
+export async function requestIdTakenElsewhere(db: Database, tenantId: string, requestId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: recoveryRequests.id })
+    .from(recoveryRequests)
+    .where(and(eq(recoveryRequests.id, requestId), ne(recoveryRequests.tenantId, tenantId)))
+    .limit(1);
+  return row !== undefined;
 }
 
 export async function getRecoveryRequest(db: Database, tenantId: string, requestId: string): Promise<RecoveryRequest | undefined> {
