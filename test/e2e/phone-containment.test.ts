@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../src/api/server.js';
+import { and, eq } from 'drizzle-orm';
 import { getSyncState, markSyncFinished } from '../../src/db/queries/sync-state.js';
+import { conversations } from '../../src/db/schema/index.js';
 import { startSimulator, type GroundTruthCall, type RunningSimulator } from '../../src/simulator/index.js';
 import { s3ObjectSha256 } from '../harness/stored-bytes.js';
 import { bucketKeys, cdrsOf, mediaFilesOf, registerTenant, runPhoneSync, startE2eWorld, type E2eTenant, type E2eWorld } from './helpers.js';
@@ -16,6 +18,7 @@ import { bucketKeys, cdrsOf, mediaFilesOf, registerTenant, runPhoneSync, startE2
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const HOUR = 3600_000;
 const TOKEN = 'phone-containment-token';
+const DOWNLOAD = 'GET /phone/recording/download/{fileId}';
 
 let world: E2eWorld;
 let sim: RunningSimulator;
@@ -27,7 +30,7 @@ const ACCOUNT = { users: 3, inactiveUsers: 0, days: 0, meetingsPerDay: 0, phoneC
 
 beforeAll(async () => {
   world = await startE2eWorld('e2e-phone-containment');
-  sim = await startSimulator({ seed: 3131, now: new Date(NOW), freezeClock: true, tenants: [ACCOUNT, ACCOUNT] });
+  sim = await startSimulator({ seed: 3131, now: new Date(NOW), freezeClock: true, tenants: [ACCOUNT, ACCOUNT, ACCOUNT] });
   api = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [TOKEN] });
   await api.listen({ host: '127.0.0.1', port: 0 });
 });
@@ -139,5 +142,30 @@ describe('a phone sync with a call whose history Zoom refuses', () => {
     expect(status).toMatchObject({ healthy: false, archive: { filesStored: 3, filesFailed: 1 } });
     const failed = await support<{ files: { zoomFileId: string; meetingUuid: string; error: string }[] }>('/files?state=failed');
     expect(failed.files).toEqual([expect.objectContaining({ zoomFileId: recordingOf(refused).id, meetingUuid: refused.call_id, error: row!.lastError })]);
+  });
+});
+
+describe('a call whose ingest stopped after its recordings were stored', () => {
+  it('gets its CDRs from the next sync, without a second download', async () => {
+    await useTenant(2);
+    const calls = [await addCall(0), await addCall(1)];
+    expect(await runPhoneSync(world, tenant.tenantId)).toMatchObject({ calls: 2, stored: 2, cdrs: 2 });
+    await expectStored(calls);
+    const [broken] = calls;
+    const before = (await cdrsOf(world, tenant.tenantId)).find((c) => c.platformCallId === broken!.call_id)!;
+    // What an ingestPhoneCall that failed (or was terminated) between its downloads and its CDRs leaves.
+    await world.database.db.delete(conversations).where(and(eq(conversations.tenantId, tenant.tenantId), eq(conversations.platformCallId, broken!.call_id)));
+    const downloads = (await sim.control.getCounters()).tenantEndpoints[tenant.zoom.accountId]?.[DOWNLOAD];
+    expect(downloads).toBe(2);
+
+    await markSyncFinished(world.database.db, tenant.tenantId, 'phone', { watermark: new Date(NOW - 24 * HOUR) });
+    expect(await runPhoneSync(world, tenant.tenantId)).toMatchObject({ calls: 1, stored: 0, alreadyStored: 1, failed: 0, cdrs: 1 });
+    const { id: _id, createdAt: _c, updatedAt: _u, ...written } = (await cdrsOf(world, tenant.tenantId)).find((c) => c.platformCallId === broken!.call_id)!;
+    const { id: _id0, createdAt: _c0, updatedAt: _u0, ...expected } = before;
+    expect(written).toEqual(expected);
+    expect((await sim.control.getCounters()).tenantEndpoints[tenant.zoom.accountId]?.[DOWNLOAD]).toBe(2);
+    await expectStored(calls);
+    // Nothing left to do: the sync after takes no call.
+    expect(await runPhoneSync(world, tenant.tenantId)).toMatchObject({ calls: 0 });
   });
 });

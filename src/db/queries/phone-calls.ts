@@ -2,7 +2,7 @@ import { and, asc, between, eq, exists, gt, inArray, isNull, notExists, or, sql,
 import type { CallParties } from '../../ingest/phone-cdr.js';
 import type { ListedCall } from '../../ingest/phone-recordings.js';
 import type { Database } from '../client.js';
-import { listedCalls, mediaFiles, phoneRecordings, recordedUsers } from '../schema/index.js';
+import { conversations, listedCalls, mediaFiles, phoneRecordings, recordedUsers } from '../schema/index.js';
 import { trackListedFilesOfMeetings, type MediaFile } from './media-files.js';
 import { forTenant } from './upsert.js';
 
@@ -124,7 +124,31 @@ const pendingFileOfCall = (db: Database) => exists(
   )),
 );
 
-/** One page of the calls with a recording to archive, oldest first, after `cursor`. */
+/**
+ * A recording of the call stored for a configured, enabled user who has no CDR of it: its ingest
+ * failed (or was stopped) after the download. The call is taken again, and only its CDRs are written.
+ */
+const storedWithoutCdr = (db: Database) => exists(
+  db.select({ one: sql`1` }).from(phoneRecordings)
+    .innerJoin(mediaFiles, and(eq(mediaFiles.tenantId, phoneRecordings.tenantId), eq(mediaFiles.zoomFileId, phoneRecordings.recordingId)))
+    .innerJoin(recordedUsers, and(eq(recordedUsers.tenantId, phoneRecordings.tenantId), eq(recordedUsers.zoomUserId, phoneRecordings.recordedUserId), eq(recordedUsers.enabled, true)))
+    .where(and(
+      eq(phoneRecordings.tenantId, listedCalls.tenantId),
+      eq(phoneRecordings.callId, listedCalls.callId),
+      eq(mediaFiles.state, 'stored'),
+      notExists(db.select({ one: sql`1` }).from(conversations).where(and(
+        eq(conversations.tenantId, phoneRecordings.tenantId),
+        eq(conversations.sourcePlatform, 'Zoom Phone'),
+        eq(conversations.platformCallId, phoneRecordings.callId),
+        eq(conversations.recordedUserZoomId, phoneRecordings.recordedUserId),
+      ))),
+    )),
+);
+
+/**
+ * One page of the calls with a recording to archive (or, archived, still without its CDR: a call
+ * whose ingest failed is never left half done), oldest first, after `cursor`.
+ */
 export async function listCallsToArchive(db: Database, tenantId: string, options: { after?: CallCursor; limit: number }): Promise<CallRef[]> {
   const after = options.after
     ? or(gt(listedCalls.startTime, new Date(options.after.startTime)), and(eq(listedCalls.startTime, new Date(options.after.startTime)), gt(listedCalls.callId, options.after.callId)))
@@ -135,7 +159,7 @@ export async function listCallsToArchive(db: Database, tenantId: string, options
       callerName: listedCalls.callerName, callerNumber: listedCalls.callerNumber, calleeName: listedCalls.calleeName, calleeNumber: listedCalls.calleeNumber,
     })
     .from(listedCalls)
-    .where(and(eq(listedCalls.tenantId, tenantId), after, pendingFileOfCall(db)))
+    .where(and(eq(listedCalls.tenantId, tenantId), after, or(pendingFileOfCall(db), storedWithoutCdr(db))))
     .orderBy(asc(listedCalls.startTime), asc(listedCalls.callId))
     .limit(options.limit);
   return rows.map((r) => ({
