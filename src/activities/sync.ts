@@ -6,7 +6,7 @@ import type { MeetingRef, MeetingSource, SyncSource } from '../ingest/types.js';
 import { requestIdOf, signalRecovery } from '../recovery/submit.js';
 import type { ActivityDeps } from './deps.js';
 import { mappingFailures } from './failures.js';
-import { listArchivedMeetings, listCloudRecordings, RELIST_OVERLAP_MS, type ListMeetingsResult, type UserListingError } from './meeting-listing.js';
+import { describeUsersNotListed, listArchivedMeetings, listCloudRecordings, RELIST_OVERLAP_MS, type ListMeetingsResult, type UserListingError } from './meeting-listing.js';
 
 export type { ListMeetingsResult, UserListingError } from './meeting-listing.js';
 
@@ -123,9 +123,7 @@ export const createSyncActivities = (deps: ActivityDeps) => {
       const listedUntil = new Date(input.listedUntil);
       const watermark = open && open < listedUntil ? open : listedUntil;
       const error = input.usersNotListed === 0 ? undefined
-        : `${input.usersNotListed} user(s) could not be listed and are retried from their last listing: `
-          + input.userErrors.map((u) => `${u.zoomUserId}: ${u.error}`).join('; ')
-          + (input.usersNotListed > input.userErrors.length ? `; and ${input.usersNotListed - input.userErrors.length} more` : '');
+        : `${input.usersNotListed} user(s) could not be listed and are retried from their last listing: ${describeUsersNotListed(input)}`;
       await markSyncFinished(deps.db, input.tenantId, input.source, { watermark, ...(error ? { error } : {}) });
       return { watermark: watermark.toISOString() };
     },
