@@ -51,4 +51,14 @@ describe('a meeting CSV', () => {
     expect(meetingRefOf('812 3456')).toEqual({ reason: '"812 3456" has 7 digits: a meeting ID has 9 to 11' });
     expect(meetingRefOf('')).toEqual({ reason: 'empty: a meeting ID or UUID is needed' });
   });
+
+  it('takes meeting IDs of exactly 9 to 11 digits and UUIDs of 22 characters and ==, nothing either side', () => {
+    expect(meetingRefOf('12345678')).toEqual({ reason: '"12345678" has 8 digits: a meeting ID has 9 to 11' });
+    expect(meetingRefOf('123456789')).toEqual({ ref: '123456789' });
+    expect(meetingRefOf('12345678901')).toEqual({ ref: '12345678901' });
+    expect(meetingRefOf('123456789012')).toEqual({ reason: '"123456789012" has 12 digits: a meeting ID has 9 to 11' });
+    const neither = (v: string) => ({ reason: `"${v}" is neither a meeting ID (9 to 11 digits) nor a meeting UUID (24 characters ending in ==)` });
+    // Zoom's UUIDs are 16 bytes in base64: always 22 characters and its == padding.
+    for (const cut of [UUID_A.slice(0, -2), `${UUID_A.slice(0, -2)}=`, `x${UUID_A}`, UUID_A.slice(1), `${UUID_A.slice(0, -3)}!==`]) expect(meetingRefOf(cut)).toEqual(neither(cut));
+  });
 });
