@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { archiveSummary } from '../db/queries/archive-summary.js';
+import { latestFailedFiles } from '../db/queries/media-files.js';
 import { listRecoveryRequests } from '../db/queries/recovery.js';
 import { listSyncStates } from '../db/queries/sync-state.js';
 import { enabledSources, listTenants } from '../db/queries/tenants.js';
@@ -32,6 +33,9 @@ const syncSchema = z.object({
   lastError: z.string().nullable(),
 });
 
+/** Failed files the status names: enough to see what is failing and why without paging. */
+const RECENT_FAILURES = 10;
+
 const statusSchema = z.object({
   tenant: z.string(),
   healthy: z.boolean().describe('Every enabled source authorized, its last sync not in error, no failed file'),
@@ -41,6 +45,13 @@ const statusSchema = z.object({
     conversations: z.number(), meetings: z.number(), calls: z.number(), cdrs: z.number(),
     filesStored: z.number(), bytesStored: z.number(), filesPending: z.number(), filesFailed: z.number(), filesSkipped: z.number(),
   }),
+  recentFailures: z.array(z.object({
+    zoomFileId: z.string(),
+    meetingUuid: z.string().describe('The meeting UUID, or the call id of a phone recording'),
+    sourcePlatform: z.string(),
+    error: z.string().nullable(),
+    failedAt: z.string(),
+  })).describe(`The latest failed files (at most ${RECENT_FAILURES}), newest first, with why; every one: GET /files?state=failed`),
   recoveriesActive: z.number(),
 });
 
@@ -70,6 +81,7 @@ export function registerStatusRoutes(scope: FastifyInstance, deps: RouteDeps): v
     const states = (await listSyncStates(deps.db, tenant.id)).filter((s) => enabled.includes(s.source));
     const users = await listUserListingStates(deps.db, tenant.id, 'cloud_recordings');
     const archive = await archiveSummary(deps.db, tenant.id);
+    const failures = archive.filesFailed > 0 ? await latestFailedFiles(deps.db, tenant.id, RECENT_FAILURES) : [];
     const active = [
       ...await listRecoveryRequests(deps.db, tenant.id, { status: 'running', limit: 100 }),
       ...await listRecoveryRequests(deps.db, tenant.id, { status: 'queued', limit: 100 }),
@@ -94,6 +106,7 @@ export function registerStatusRoutes(scope: FastifyInstance, deps: RouteDeps): v
       syncs,
       usersNotListed,
       archive,
+      recentFailures: failures.map((f) => ({ zoomFileId: f.zoomFileId, meetingUuid: f.platformCallId, sourcePlatform: f.sourcePlatform, error: f.lastError, failedAt: iso(f.updatedAt) })),
       recoveriesActive: active.length,
     };
   });

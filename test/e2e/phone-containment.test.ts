@@ -54,6 +54,12 @@ afterAll(async () => {
   await world?.close();
 });
 
+interface Status {
+  healthy: boolean;
+  archive: { filesStored: number; filesFailed: number };
+  recentFailures: { zoomFileId: string; meetingUuid: string; sourcePlatform: string; error: string | null; failedAt: string }[];
+}
+
 async function support<T>(path: string): Promise<T> {
   const res = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
   expect(res.status, path).toBe(200);
@@ -115,11 +121,13 @@ describe('a phone sync with recordings Zoom will not serve', () => {
 
     // The sync itself finished; support sees the three failures and why.
     expect((await getSyncState(world.database.db, tenant.tenantId, 'phone'))?.status).toBe('finished');
-    const status = await support<{ healthy: boolean; archive: { filesStored: number; filesFailed: number } }>('/status');
+    const reasonOf = Object.fromEntries(Object.values(faults).map((c) => [recordingOf(c).id, rows.get(recordingOf(c).id)!.lastError]));
+    const status = await support<Status>('/status');
     expect(status).toMatchObject({ healthy: false, archive: { filesStored: 4, filesFailed: 3 } });
+    expect(Object.fromEntries(status.recentFailures.map((f) => [f.zoomFileId, f.error]))).toEqual(reasonOf);
     const failed = await support<{ total: number; files: { zoomFileId: string; error: string }[] }>('/files?state=failed');
     expect(failed.total).toBe(3);
-    expect(Object.fromEntries(failed.files.map((f) => [f.zoomFileId, f.error]))).toEqual(Object.fromEntries(Object.values(faults).map((c) => [recordingOf(c).id, rows.get(recordingOf(c).id)!.lastError])));
+    expect(Object.fromEntries(failed.files.map((f) => [f.zoomFileId, f.error]))).toEqual(reasonOf);
   });
 });
 
@@ -138,8 +146,9 @@ describe('a phone sync with a call whose history Zoom refuses', () => {
     expect(row?.lastError).toMatch(/^call could not be archived: .*HTTP 400, code 300: The call log cannot be read/);
 
     expect((await getSyncState(world.database.db, tenant.tenantId, 'phone'))?.status).toBe('finished');
-    const status = await support<{ healthy: boolean; archive: { filesStored: number; filesFailed: number } }>('/status');
+    const status = await support<Status>('/status');
     expect(status).toMatchObject({ healthy: false, archive: { filesStored: 3, filesFailed: 1 } });
+    expect(status.recentFailures).toEqual([{ zoomFileId: recordingOf(refused).id, meetingUuid: refused.call_id, sourcePlatform: 'Zoom Phone', error: row!.lastError, failedAt: row!.updatedAt.toISOString() }]);
     const failed = await support<{ files: { zoomFileId: string; meetingUuid: string; error: string }[] }>('/files?state=failed');
     expect(failed.files).toEqual([expect.objectContaining({ zoomFileId: recordingOf(refused).id, meetingUuid: refused.call_id, error: row!.lastError })]);
   });

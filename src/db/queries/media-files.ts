@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { mediaFiles, type MediaFileState, type SkipReason, type SourcePlatform } from '../schema/index.js';
 import { forTenant } from './upsert.js';
@@ -87,6 +87,11 @@ export async function pageMediaFiles(
   const [counted] = await db.select({ total: count() }).from(mediaFiles).where(matching(tenantId, filter));
   const files = await db.select().from(mediaFiles).where(matching(tenantId, filter)).orderBy(...FILE_ORDER).limit(page.limit).offset(page.offset);
   return { total: counted?.total ?? 0, files };
+}
+
+/** The tenant's latest failed files, newest first: what support reads first (every one: listMediaFiles). */
+export async function latestFailedFiles(db: Database, tenantId: string, limit: number): Promise<MediaFile[]> {
+  return db.select().from(mediaFiles).where(matching(tenantId, { state: 'failed' })).orderBy(desc(mediaFiles.updatedAt), asc(mediaFiles.zoomFileId)).limit(limit);
 }
 
 /** A file as a Zoom listing describes it (see ingest/listed-files.ts). */
