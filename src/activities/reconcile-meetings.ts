@@ -127,12 +127,13 @@ async function walkStep(deps: ActivityDeps, key: ReconcileKey, zoom: ZoomClient,
   const users = await nextRecordedUsers(deps.db, key.tenantId, { ...(after !== undefined ? { after } : {}), limit: USERS_PER_STEP });
   if (users.length === 0) return finishWalk();
   let saved = run;
-  for (const [index, user] of users.entries()) {
+  for (const user of users) {
     const done = saved.cursor.usersDoneThrough;
     // A user Zoom refuses is recorded on the run and passed: the others are walked all the same.
+    // A retried user (a 5xx) and a step resumed after the quota start at the first listing not written.
     await walkingOneUser(deps, key, user.zoomUserId, async () => {
       for (const [listing, type] of USER_REPORT_LISTINGS.entries()) {
-        if (index === 0 && listing < run.cursor.listingsDone) continue;
+        if (listing < saved.cursor.listingsDone) continue;
         await walkListingInto(deps, key, zoom.listUserReportMeetings(user.zoomUserId, { ...range, type }), (rows) => rows.map((m) => reportItem(m, user, type)));
         if (listing < USER_REPORT_LISTINGS.length - 1) {
           saved = (await updateReconciliationRun(deps.db, key.tenantId, runKey(key), { cursor: { listingsDone: listing + 1, ...(done !== undefined ? { usersDoneThrough: done } : {}) } })) ?? saved;
