@@ -1,0 +1,30 @@
+// @ts-check
+/**
+ * `npm run mutation`: the core rules' unit tests (vitest.mutation.config.ts) against mutants of
+ * those rules. A surviving mutant is either killed by a new test or listed, with why it is
+ * equivalent, in test/README.md ("Mutation testing").
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts' },
+  // Each mutant runs only the tests that reach its code.
+  coverageAnalysis: 'perTest',
+  // The reconciliation modules (src/reconciliation/*) join once their unit tests are in.
+  mutate: [
+    'src/storage/digest.ts',
+    'src/recovery/meeting-csv.ts',
+    'src/api/access.ts',
+    'src/ingest/*.ts',
+    'src/zoom/windows.ts',
+    'src/zoom/errors.ts',
+  ],
+  reporters: ['clear-text', 'html', 'progress'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
+  // The promise is 85%: below it the run fails.
+  thresholds: { high: 90, low: 85, break: 85 },
+  // Two cores, shared with the rest of the machine.
+  concurrency: 2,
+  tempDirName: '.stryker-tmp',
+};
