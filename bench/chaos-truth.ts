@@ -185,8 +185,10 @@ export interface CdrCount {
   recordingFailedExpected: number;
   recordingFailedMissing: number;
   recordingFailedExtra: number;
-  /** Of the extra ones, those of the configured user deleted at Zoom (whose logs Zoom no longer gives). */
+  /** Of the extra ones, those of the configured user deleted at Zoom or of meetings they hosted (their files went with them). */
   recordingFailedExtraOfDeletedUser: number;
+  missingExamples: string[];
+  extraExamples: string[];
 }
 
 const callParties = (c: GroundTruthCall) => [c.caller.user_id, c.callee.user_id, ...c.legs.map((l) => l.owner_user_id)];
@@ -208,9 +210,14 @@ export async function countCdrs(db: Database, tenantId: string, truth: GroundTru
   // The tenant expects every connected call to be recorded (reconciliation.phoneCallsExpected = 'all').
   for (const c of truth.calls) {
     if (c.result !== 'answered' || !c.start_time.startsWith(day)) continue;
-    if (c.legs.some((l) => l.recording && living.some((u) => u.zoomUserId === l.owner_user_id))) continue;
+    // A recording on any configured user's leg (a deleted user's too: Zoom keeps phone recordings) means the call was recorded.
+    if (c.legs.some((l) => l.recording && users.some((u) => u.zoomUserId === l.owner_user_id))) continue;
     for (const u of living.filter((u) => callParties(c).includes(u.zoomUserId))) expected.add(`Zoom Phone|${c.call_id}|${u.zoomUserId}`);
   }
+  // Meetings whose host was deleted at Zoom mid-run: their files went with the host, so a
+  // recording_failed CDR for their configured participants is the archive telling the truth.
+  const hostDeleted = new Set(truth.meetings.filter((m) => m.host_deleted).map((m) => m.uuid));
+  const byDeletion = (k: string) => deleted.has(k.split('|')[2]!) || hostDeleted.has(k.split('|')[1]!);
   const failed = new Set(rows.filter((r) => r.recordingFailed).map((r) => `${r.sourcePlatform}|${r.platformCallId}|${r.recordedUserZoomId}`));
   return {
     cdrs: rows.length,
@@ -219,7 +226,10 @@ export async function countCdrs(db: Database, tenantId: string, truth: GroundTru
     recordingFailedExpected: expected.size,
     recordingFailedMissing: [...expected].filter((k) => !failed.has(k)).length,
     recordingFailedExtra: [...failed].filter((k) => !expected.has(k)).length,
-    recordingFailedExtraOfDeletedUser: [...failed].filter((k) => !expected.has(k) && deleted.has(k.split('|')[2]!)).length,
+    recordingFailedExtraOfDeletedUser: [...failed].filter((k) => !expected.has(k) && byDeletion(k)).length,
+    missingExamples: [...expected].filter((k) => !failed.has(k)).slice(0, 5),
+    extraExamples: [...failed].filter((k) => !expected.has(k) && !byDeletion(k)).slice(0, 5)
+      .map((k) => `${k}: ${rows.find((r) => `${r.sourcePlatform}|${r.platformCallId}|${r.recordedUserZoomId}` === k)?.recordingFailedReason ?? ''}`.slice(0, 250)),
   };
 }
 

@@ -47,12 +47,12 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '20' },
     workers: { type: 'string', default: '2' },
     plan: { type: 'string', default: 'pro' },
-    'chaos-seconds': { type: 'string', default: '300' },
+    'chaos-seconds': { type: 'string', default: '240' },
     's3-outage-seconds': { type: 'string', default: '60' },
     kills: { type: 'string', default: '2' },
     'server-error-share': { type: 'string', default: '0.1' },
     'truncated-share': { type: 'string', default: '0.05' },
-    'time-limit-seconds': { type: 'string', default: '1080' },
+    'time-limit-seconds': { type: 'string', default: '900' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -308,7 +308,7 @@ async function chaosAndCount(run: Run): Promise<number> {
     figure('chaos.objects_of_deleted_files', archive.storedThenDeletedInZoom, 'objects', undefined, 'archived before Zoom deleted them with their user (allowed)'),
     figure('chaos.cdrs_duplicated', cdrs.duplicated, 'pairs', undefined, `${cdrs.cdrs} CDRs; pairs (conversation, user) with more than one`),
     figure('chaos.recording_failed_cdrs', cdrs.recordingFailedWritten, 'CDRs', cdrs.recordingFailedExpected,
-      `baseline: ground truth for ${day}; missing ${cdrs.recordingFailedMissing}, extra ${cdrs.recordingFailedExtra} (${cdrs.recordingFailedExtraOfDeletedUser} of the deleted user)`),
+      `baseline: ground truth for ${day}; missing ${cdrs.recordingFailedMissing}, extra ${cdrs.recordingFailedExtra} (${cdrs.recordingFailedExtraOfDeletedUser} of the deleted user or their meetings)`),
     figure('chaos.recovery_requests', Object.values(work.recoveryByStatus).reduce((a, b) => a + b, 0), 'requests', undefined, statusLine(work.recoveryByStatus)),
     figure('chaos.reconciliation_days', Object.values(work.reconciliationByStatus).reduce((a, b) => a + b, 0), 'runs', undefined, statusLine(work.reconciliationByStatus)),
     figure('chaos.wedged', wedged, 'items', undefined,
@@ -329,7 +329,8 @@ async function chaosAndCount(run: Run): Promise<number> {
     bench: 'chaos.details', seed: SIZE.seed, meetings: SIZE.meetings, calls: SIZE.calls, plan: PLAN, day, deletedUser: deletedUser.zoomUserId,
     rowsByState: archive.rowsByState, lostExamples: archive.lostExamples, failedRows: archive.failedRowExamples,
     recoveryNotFinished: work.recoveryErrors, reconciliationNotFinished: work.reconciliationErrors,
-    failedWorkflows: workflows.failedExamples, running: workflows.runningLine, waiting: state.summary,
+    failedWorkflows: workflows.failedExamples, running: workflows.runningLine, stillRunning: workflows.stuckExamples, waiting: state.summary,
+    recordingFailedMissing: cdrs.missingExamples, recordingFailedExtra: cdrs.extraExamples,
   };
   console.log(JSON.stringify(details));
   return archive.lost > 0 || archive.duplicatedObjects > 0 || cdrs.duplicated > 0 || wedged > 0 ? 1 : 0;
@@ -365,7 +366,7 @@ async function settleState(run: Run, faultsOff: Date): Promise<SettleState> {
   return { settled, unfinishedRequests, unfinishedReconciliations, runningIngests, syncsNotRerun, summary };
 }
 
-async function workflowCounts(client: Client): Promise<{ failed: number; failedLine: string; failedExamples: string[]; runningLine: string }> {
+async function workflowCounts(client: Client): Promise<{ failed: number; failedLine: string; failedExamples: string[]; runningLine: string; stuckExamples: string[] }> {
   const failedByType: Record<string, number> = {};
   const failedExamples: string[] = [];
   for await (const w of client.workflow.list({ query: `ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut')` })) {
@@ -376,12 +377,21 @@ async function workflowCounts(client: Client): Promise<{ failed: number; failedL
     }
   }
   const runningByType: Record<string, number> = {};
-  for await (const w of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) runningByType[w.type] = (runningByType[w.type] ?? 0) + 1;
+  const stuckExamples: string[] = [];
+  for await (const w of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
+    runningByType[w.type] = (runningByType[w.type] ?? 0) + 1;
+    if (w.type === 'recovery' || stuckExamples.length >= 5) continue;
+    // What it waits on: its pending activities' last failures.
+    const described = await client.workflow.getHandle(w.workflowId, w.runId).describe();
+    const pending = (described.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? '?'}: ${a.lastFailure?.message ?? 'no failure yet'}`);
+    stuckExamples.push(`${w.workflowId}: ${pending.join(' | ') || 'no pending activity'}`.slice(0, 400));
+  }
   return {
     failed: Object.values(failedByType).reduce((a, b) => a + b, 0),
     failedLine: statusLine(failedByType),
     failedExamples,
     runningLine: statusLine(runningByType),
+    stuckExamples,
   };
 }
 
