@@ -59,7 +59,7 @@ export const createPhoneSyncActivities = (deps: ActivityDeps) => ({
     });
   },
 
-  /** One page of calls with a recording to archive, oldest first, after `after`. */
+  /** One page of calls with a recording to archive (or archived without their CDRs), oldest first, after `after`. */
   async nextCallsToArchive(input: { tenantId: string; after?: CallCursor; limit: number }): Promise<CallRef[]> {
     return listCallsToArchive(deps.db, input.tenantId, { ...(input.after ? { after: input.after } : {}), limit: input.limit });
   },
