@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateWindows, formatDateTime, timeWindows, ARCHIVE_WINDOW_MS } from '../../src/zoom/windows.js';
+import { dateWindows, formatDateTime, parseDate, timeWindows, ARCHIVE_WINDOW_MS, PHONE_WINDOW_MS } from '../../src/zoom/windows.js';
 import { encodeMeetingId } from '../../src/zoom/meeting-id.js';
 
 describe('dateWindows', () => {
@@ -38,7 +38,45 @@ describe('dateWindows', () => {
   });
 });
 
+describe('parseDate and the edges of a date range', () => {
+  it('takes a real yyyy-mm-dd day and refuses anything else, naming it', () => {
+    expect(parseDate('2028-02-29').toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    // 2026-02-30 is a date JavaScript rolls over to 2026-03-02; 2026-13-01 one it cannot read at all.
+    for (const bad of ['2026-02-30', '2026-13-01', '2026-1-01', '20260101', ' 2026-01-01', '2026-01-01T00:00:00Z']) {
+      expect(() => parseDate(bad), bad).toThrow(new RangeError(`not a yyyy-mm-dd date: "${bad}"`));
+    }
+  });
+
+  it('a single day is one window; an end before the start is refused with both dates named', () => {
+    expect(dateWindows('2026-03-05', '2026-03-05', { span: 'month' })).toEqual([{ from: '2026-03-05', to: '2026-03-05' }]);
+    expect(dateWindows('2026-03-05', '2026-03-05', { span: 7, overlapDays: 1 })).toEqual([{ from: '2026-03-05', to: '2026-03-05' }]);
+    expect(() => dateWindows('2026-03-02', '2026-03-01', { span: 'month' })).toThrow(new RangeError('window end 2026-03-01 is before its start 2026-03-02'));
+  });
+
+  it('a window ending exactly on the range\'s last day is the last; an overlap as long as the span is refused', () => {
+    expect(dateWindows('2026-01-01', '2026-01-14', { span: 7 })).toEqual([
+      { from: '2026-01-01', to: '2026-01-07' },
+      { from: '2026-01-08', to: '2026-01-14' },
+    ]);
+    expect(() => dateWindows('2026-01-01', '2026-01-20', { span: 7, overlapDays: 7 })).toThrow(new RangeError('overlap of 7 days leaves no progress'));
+  });
+});
+
 describe('timeWindows', () => {
+  it('an instant is one window; an end before the start and an overlap as long as the window are refused', () => {
+    const at = new Date('2026-03-01T10:00:00Z');
+    expect(timeWindows(at, at, { maxMs: 1000 })).toEqual([{ from: at, to: at }]);
+    expect(() => timeWindows(at, new Date('2026-03-01T09:59:59Z'), { maxMs: 1000 }))
+      .toThrow(new RangeError('window end 2026-03-01T09:59:59.000Z is before its start 2026-03-01T10:00:00.000Z'));
+    expect(() => timeWindows(at, new Date('2026-03-01T10:00:05Z'), { maxMs: 1000, overlapMs: 1000 }))
+      .toThrow(new RangeError('overlap must be shorter than the window'));
+  });
+
+  it('Zoom\'s limits: seven days for the archive list, 28 days for phone lists', () => {
+    expect(ARCHIVE_WINDOW_MS).toBe(604_800_000);
+    expect(PHONE_WINDOW_MS).toBe(2_419_200_000);
+  });
+
   it('splits the archive list into ≤ 7-day windows with overlap', () => {
     const from = new Date('2026-03-01T00:00:00Z');
     const to = new Date('2026-03-20T12:00:00Z');
