@@ -15,6 +15,7 @@ import { REASONS, failedCallCdr } from '../reconciliation/failed-cdrs.js';
 import type { ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
 import type { CallHistory, ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
+import { isUserScopedFailure } from './meeting-listing.js';
 import { progressOf, reconcileStep, reportNotRecorded, requireRun, runKey, settleByArchive, walkListingInto } from './reconciliation.js';
 
 // Zoom Phone reconciliation. Before the walk, the workflow lists the day's recordings again
@@ -94,8 +95,19 @@ async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, k
   // Everyone of ours on the call: its ends, and whoever took a leg (a transfer, a queue's agent);
   // each history row's path is one light call, with no daily quota.
   const paths: CallParties[] = [];
-  for (const uuid of item.facts.legUuids ?? [call.call_history_uuid]) paths.push(partiesFromCallPath(await zoom.getPhoneCallHistory(uuid)));
-  const parties: CallParties = { ...paths[0]!, legs: paths.flatMap((p) => p.legs) };
+  const refusals: string[] = [];
+  for (const uuid of item.facts.legUuids ?? [call.call_history_uuid]) {
+    try {
+      paths.push(partiesFromCallPath(await zoom.getPhoneCallHistory(uuid)));
+    } catch (err) {
+      // Zoom's "no" about this one call (a 4xx) costs the call its legs, not the day its check:
+      // its ends are still checked, and the reason says so. A transient error retries the step.
+      if (!isUserScopedFailure(err) || (err as { retryable?: boolean }).retryable) throw err;
+      refusals.push((err as Error).message);
+    }
+  }
+  const parties: CallParties = { startedAt: paths[0]?.startedAt ?? call.start_time, endedAt: paths[0]?.endedAt ?? call.end_time ?? null, legs: paths.flatMap((p) => p.legs) };
+  const refused = refusals.length > 0 ? `; only its ends were checked: Zoom refused its path (${refusals.join('; ')})` : '';
   const people = [partyOf(call, 'caller'), partyOf(call, 'callee'), ...parties.legs.flatMap((l) => [l.caller, l.callee])];
   // Only the call's own people are looked up: a tenant may configure thousands of users.
   const users = new RecordedUserMatcher(await findRecordedUsers(deps.db, tenant.id, {
@@ -106,10 +118,10 @@ async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, k
   const onCall = people.map((p) => users.match(p)).filter((u): u is RecordedUser => u !== undefined);
   const ours = [...new Map(onCall.map((u) => [u.zoomUserId, u])).values()];
   if (ours.length === 0) {
-    await setItemOutcome(deps.db, tenant.id, runKey(key), item.platformCallId, { outcome: 'not_ours' });
+    await setItemOutcome(deps.db, tenant.id, runKey(key), item.platformCallId, { outcome: 'not_ours', ...(refused ? { reason: refused.slice(2) } : {}) });
     return;
   }
-  const reason = reported ?? (recorded ? REASONS.callRecordingLost : REASONS.callNotRecorded);
+  const reason = `${reported ?? (recorded ? REASONS.callRecordingLost : REASONS.callNotRecorded)}${refused}`;
   await reportNotRecorded(deps, key, item.platformCallId, reason, ours.map((user) => failedCallCdr({
     call,
     parties,

@@ -35,7 +35,7 @@ beforeAll(async () => {
   const quiet = { users: 6, inactiveUsers: 0, days: 2, meetingsPerDay: 0, phoneCallsPerDay: 0, mediaScale: 0.01 };
   sim = await startSimulator({
     seed: 2207, now: NOW, freezeClock: true,
-    tenants: [{ ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'business' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'business' }],
+    tenants: [{ ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'business' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'pro' }, { ...quiet, plan: 'business' }, { ...quiet, plan: 'business' }],
   });
 }, 120_000);
 
@@ -170,6 +170,32 @@ describe('"archived" means a stored, verified file', () => {
     expect(cdrs.find((c) => c.platformCallId === deletedWhileProcessing.uuid)!.recordingFailedReason).toMatch(/^recording failed: .*holds no recording of it \(failed or deleted\)/);
     expect(cdrs.find((c) => c.platformCallId === archived.uuid)).toMatchObject({ recordingFailed: false });
     expect(result).toMatchObject({ status: 'finished', found: 3, failedCdrsWritten: 2, missingFound: 0 });
+  });
+});
+
+describe('a call whose path Zoom refuses, in the phone check', () => {
+  it('is checked by its ends with the refusal in its reason, and the day goes on to every other call', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: 6,
+      configure: [0, 1].map((index) => ({ index, modality: 'voice' as const, individualAudio: false, phoneExtension: true })),
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: false, phoneEnabled: true, options: { deleteAfterArchive: false, reconciliation: { phoneCallsExpected: 'all' } } },
+    });
+    const account = tenant.zoom.accountId;
+    // Two answered calls nobody recorded, one per configured user: each must get a recording_failed CDR.
+    const [refused, plain] = [
+      await sim.control.addPhoneCall(account, { userId: tenant.users[0]!.zoomUserId, direction: 'outbound', recorded: false, start_time: at(9), durationSeconds: 120, legs: 1 }),
+      await sim.control.addPhoneCall(account, { userId: tenant.users[1]!.zoomUserId, direction: 'outbound', recorded: false, start_time: at(10), durationSeconds: 120, legs: 1 }),
+    ];
+    await sim.control.setCallFault(account, refused.call_id, 'refused');
+    const result = await world.temporal.client.workflow.execute('reconcile', {
+      args: [{ tenantId: tenant.tenantId, family: 'phone', day: YESTERDAY }],
+      taskQueue: world.temporal.taskQueue, workflowId: reconcileWorkflowId(tenant.tenantId, 'phone', YESTERDAY), workflowExecutionTimeout: '2 minutes',
+    }) as ReconcileProgress;
+    expect(result.status).toBe('finished');
+    const failed = (await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordingFailed);
+    expect(failed.map(cdrKey).sort()).toEqual([`${refused.call_id}|${tenant.users[0]!.zoomUserId}`, `${plain.call_id}|${tenant.users[1]!.zoomUserId}`].sort());
+    expect(failed.find((c) => c.platformCallId === refused.call_id)!.recordingFailedReason).toMatch(/only its ends were checked: Zoom refused its path \(.*The call log cannot be read/);
+    expect(failed.find((c) => c.platformCallId === plain.call_id)!.recordingFailedReason).not.toMatch(/refused/);
   });
 });
 
