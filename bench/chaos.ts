@@ -30,6 +30,7 @@ import { upsertTenant } from '../src/db/queries/tenants.js';
 import { reconciliationRuns, recoveryRequests, syncStates } from '../src/db/schema/index.js';
 import { simulatedTenantInput } from '../src/demo/demo-tenant.js';
 import { S3DropFolder } from '../src/recovery/drop-folder.js';
+import { signalRecovery } from '../src/recovery/submit.js';
 import { createSecretBox } from '../src/security/secrets.js';
 import { startSimulator, type GroundTruth } from '../src/simulator/index.js';
 import { createRng } from '../src/simulator/random.js';
@@ -70,6 +71,8 @@ const PLAN = flags.plan === 'business' ? 'business' : 'pro';
 const TENANT_ID = 'chaos';
 const BUCKET = 'chaos-archive';
 const TASK_QUEUE = 'chaos';
+/** Fixed, so a signal sent twice (retried while Temporal restarts) files one request. */
+const TIMEFRAME_REQUEST_ID = '6f3c1d2e-8a4b-4c5d-9e6f-7a8b9c0d1e2f';
 
 const started = performance.now();
 const elapsed = () => (performance.now() - started) / 1000;
@@ -224,7 +227,12 @@ async function chaosAndCount(run: Run): Promise<number> {
   // the user about to be deleted, some of nobody configured.
   const recorded = initialTruth.meetings.filter((m) => m.recorded && !m.external_host);
   const deletedUser = rng.pick(users.filter((u) => recorded.some((m) => m.host_id === u.zoomUserId)));
-  const csvMeetings = recorded.filter(() => rng.chance(0.1)).slice(0, 60);
+  const unconfigured = initialTruth.users.at(-1)!.id;
+  const csvMeetings = [
+    ...recorded.filter((m) => m.host_id === deletedUser.zoomUserId).slice(0, 2),
+    ...recorded.filter((m) => m.host_id === unconfigured).slice(0, 2),
+    ...recorded.filter((m) => m.host_id !== deletedUser.zoomUserId && m.host_id !== unconfigured && rng.chance(0.1)).slice(0, 50),
+  ];
   const csv = ['meeting_id', ...csvMeetings.map((m, i) => (i % 2 === 0 ? String(m.id) : m.uuid))].join('\n');
   const dropFolder = new S3DropFolder({ client: s3Client, bucket: BUCKET, prefix: 'recovery/' });
   await persist('drop the CSV', () => dropFolder.put(TENANT_ID, 'chaos-recovery.csv', `${csv}\n`));
@@ -264,6 +272,12 @@ async function chaosAndCount(run: Run): Promise<number> {
     { at: moment(), name: 'delete user', run: async () => {
       await sim.control.deleteUser(accountId, deletedUser.zoomUserId);
       note(`configured user ${deletedUser.zoomUserId} deleted at Zoom (their cloud recordings with them)`);
+      // Support asks for the day again while that user is gone: the request must end, not wedge the queue.
+      await persist('request a time frame', () => signalRecovery({ client, taskQueue: TASK_QUEUE }, TENANT_ID, {
+        name: 'recoverTimeframe',
+        request: { requestId: TIMEFRAME_REQUEST_ID, source: 'cloud_recordings', from: `${day}T00:00:00Z`, to: `${day}T23:59:59Z`, reason: 'chaos: the day again, a configured user deleted', requestedBy: 'chaos' },
+      }));
+      note(`recovery of ${day} requested (time frame, cloud recordings)`);
     } },
   ];
   await Promise.all(events.map(async (e) => {
@@ -278,15 +292,24 @@ async function chaosAndCount(run: Run): Promise<number> {
   // Settled: both syncs ran again from start to end after the faults, every recovery request and
   // reconciliation day is done, no ingest is running, and the CSV left the drop folder.
   const deadline = started + LIMIT_S * 1000;
-  let state = await settleState(run, faultsOff);
+  let recheckAt: Date | null = null;
+  let state = await settleState(run, faultsOff, recheckAt);
   let lastReport = 0;
   while (!state.settled && performance.now() < deadline) {
+    if (!recheckAt && state.firstPassDone) {
+      // The next day's re-check of the day, as the daily schedule runs it: it walks the deleted user again.
+      recheckAt = new Date();
+      await persist('start the re-check', () => client.workflow.start('reconcileDays', {
+        taskQueue: TASK_QUEUE, workflowId: `chaos-recheck-${day}`, args: [{ tenantId: TENANT_ID, from: day, to: day }],
+      }));
+      note(`re-check of ${day} started (reconcileDays again, the deleted user walked again)`);
+    }
     if (performance.now() - lastReport > 30_000) {
       say(`waiting: ${state.summary}`);
       lastReport = performance.now();
     }
     await sleep(5000);
-    state = await persist('read the settle state', () => settleState(run, faultsOff));
+    state = await persist('read the settle state', () => settleState(run, faultsOff, recheckAt));
   }
   say(state.settled ? `settled ${Math.round((Date.now() - faultsOff.getTime()) / 1000)} s after the faults` : `time limit: not settled (${state.summary})`);
 
@@ -340,6 +363,7 @@ const statusLine = (byStatus: Record<string, number>) => Object.entries(byStatus
 
 interface SettleState {
   settled: boolean;
+  firstPassDone: boolean;
   unfinishedRequests: number;
   unfinishedReconciliations: number;
   runningIngests: number;
@@ -347,7 +371,7 @@ interface SettleState {
   summary: string;
 }
 
-async function settleState(run: Run, faultsOff: Date): Promise<SettleState> {
+async function settleState(run: Run, faultsOff: Date, recheckAt: Date | null): Promise<SettleState> {
   const db = run.database.db;
   const syncs = await db.select().from(syncStates).where(eq(syncStates.tenantId, TENANT_ID));
   const rerun = (source: string) => syncs.some((s) => s.source === source && s.status !== 'running' && s.lastAttemptAt !== null && s.lastAttemptAt > faultsOff);
@@ -355,15 +379,17 @@ async function settleState(run: Run, faultsOff: Date): Promise<SettleState> {
   const requests = await db.select().from(recoveryRequests).where(eq(recoveryRequests.tenantId, TENANT_ID));
   const runs = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.tenantId, TENANT_ID));
   const unfinishedRequests = requests.filter((r) => !isTerminal(r.status)).length;
-  // Both families of the day must have a run, and every run be over.
-  const unfinishedReconciliations = runs.filter((r) => !isTerminal(r.status)).length + Math.max(0, 2 - runs.length);
+  // Both families of the day must have a run, every run be over, and the re-check too.
+  const firstPassDone = runs.length === 2 && runs.every((r) => isTerminal(r.status));
+  const unfinishedReconciliations = runs.filter((r) => !isTerminal(r.status)).length + Math.max(0, 2 - runs.length)
+    + (recheckAt ? runs.filter((r) => r.startedAt < recheckAt).length : 2);
   const runningIngests = await run.client.workflow.count(`WorkflowType IN ('ingestMeeting', 'ingestPhoneCall') AND ExecutionStatus = 'Running'`).then((c) => c.count);
   const csvFiled = requests.some((r) => r.requestedBy.startsWith('csv'));
   const csvWaiting = (await new S3DropFolder({ client: run.s3Client, bucket: BUCKET, prefix: 'recovery/' }).listWaiting(TENANT_ID)).length;
   const settled = syncsNotRerun === 0 && unfinishedRequests === 0 && unfinishedReconciliations === 0 && runningIngests === 0 && csvFiled && csvWaiting === 0;
   const summary = `syncs not run again ${syncsNotRerun} (${syncs.map((s) => `${s.source} ${s.status}`).join(', ')}), requests open ${unfinishedRequests}/${requests.length}${csvFiled ? '' : ' (CSV not filed yet)'}, `
-    + `reconciliations open ${unfinishedReconciliations} (${runs.map((r) => `${r.family} ${r.status} ${r.phase}`).join(', ')}), ingests running ${runningIngests}, CSV waiting ${csvWaiting}`;
-  return { settled, unfinishedRequests, unfinishedReconciliations, runningIngests, syncsNotRerun, summary };
+    + `reconciliations open ${unfinishedReconciliations} (${runs.map((r) => `${r.family} ${r.status} ${r.phase}`).join(', ')}${recheckAt ? '' : ', re-check not started'}), ingests running ${runningIngests}, CSV waiting ${csvWaiting}`;
+  return { settled, firstPassDone, unfinishedRequests, unfinishedReconciliations, runningIngests, syncsNotRerun, summary };
 }
 
 async function workflowCounts(client: Client): Promise<{ failed: number; failedLine: string; failedExamples: string[]; runningLine: string; stuckExamples: string[] }> {
