@@ -203,7 +203,8 @@ export class SupervisedWorker {
       if (this.stopping) return;
       if (!this.expectKill) {
         this.unexpectedExits += 1;
-        this.say(`${this.name} exited by itself (${signal ?? code}); starting it again: ${this.output.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`);
+        const reason = this.output.split('\n').filter((l) => /error/i.test(l)).at(-1)?.trim() ?? this.output.trim().split('\n').at(-1) ?? '';
+        this.say(`${this.name} exited by itself (${signal ?? code}); starting it again: ${reason.slice(0, 300)}`);
       }
       this.expectKill = false;
       setTimeout(() => { if (!this.stopping) this.start(); }, 2000);
