@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../src/db/queries/conversations.js';
+import { listReconciliationItems } from '../../src/db/queries/reconciliation.js';
+import { upsertRecordedUser } from '../../src/db/queries/recorded-users.js';
 import type { ReconcileProgress } from '../../src/reconciliation/types.js';
 import { startSimulator, type GroundTruth, type GroundTruthCall, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
 import { meetingWorkflowId, phoneCallWorkflowId, reconcileWorkflowId } from '../../src/workflows/ids.js';
@@ -17,9 +19,13 @@ import { cdrsOf, mediaFilesOf, registerTenant, runSync, startE2eWorld, truthFile
 // it never saw (a configured user took part in an unconfigured user's meeting, or one recorded
 // after the last sync), unrecorded ones, failed recordings and one-person meetings. Every
 // expectation is worked out from the simulator's ground truth; bytes are hashed from the bucket;
-// Zoom calls are counted at the simulator. The simulator's clock is frozen.
+// Zoom calls are counted at the simulator. The simulator's clock is frozen at the current hour
+// rounded down: the import's sync lists by the worker's real clock, so a date far in the past
+// could not be synced.
 
 const CONFIGURED = [0, 1, 2, 3];
+const HOUR = 3600_000;
+const NOW = new Date(Math.floor(Date.now() / HOUR) * HOUR);
 
 let world: E2eWorld;
 let sim: RunningSimulator;
@@ -30,7 +36,7 @@ beforeAll(async () => {
   const meetings = { users: 6, inactiveUsers: 0, days: 2, meetingsPerDay: 8, phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0, externalHostShare: 0, unrecordedShare: 0.4, recordingFailedShare: 0.4, onePersonShare: 0.2 };
   sim = await startSimulator({
     seed: 2024,
-    now: new Date(),
+    now: NOW,
     freezeClock: true,
     tenants: [
       { ...meetings, plan: 'business' },
@@ -85,6 +91,10 @@ async function ingestDone(workflowId: string): Promise<void> {
 /** Configured users who hosted or joined the meeting. */
 const configuredIn = (m: GroundTruthMeeting, tenant: E2eTenant) =>
   tenant.users.filter((u) => m.host_id === u.zoomUserId || m.participants.some((p) => p.internal && p.id === u.zoomUserId)).map((u) => u.zoomUserId);
+
+/** Ended meetings of the account held on `day` (by start time), as Zoom's logs of the day list them. */
+const heldOn = (truth: GroundTruth, day: string) =>
+  truth.meetings.filter((m) => m.start_time.startsWith(day) && !m.external_host && Date.parse(m.end_time) <= Date.parse(truth.now));
 
 describe.each([
   { plan: 'business', simTenant: 0, heavy: 0, resourceIntensive: 2, label: 'the dashboard (past and pastOne, one page each)' },
@@ -169,6 +179,17 @@ describe.each([
     expect(cdrs.every((c) => tenant.users.some((u) => u.zoomUserId === c.recordedUserZoomId))).toBe(true);
   });
 
+  it('finds exactly the day\'s meetings the plan\'s listings hold: every meeting of the account by the dashboard, every meeting of a configured user by the reports', async () => {
+    // Zoom's logs: the dashboard lists every ended meeting of the account that day; a user's
+    // reports list the meetings the user hosted or joined.
+    const listed = heldOn(truth, yesterday).filter((m) => plan === 'business' || configuredIn(m, tenant).length > 0).map((m) => m.uuid).sort();
+    // The day holds meetings of nobody configured: the two plans' answers differ.
+    expect(heldOn(truth, yesterday).some((m) => configuredIn(m, tenant).length === 0)).toBe(true);
+    const items = await listReconciliationItems(world.database.db, tenant.tenantId, { family: 'meetings', day: yesterday });
+    expect(items.map((i) => i.platformCallId).sort()).toEqual(listed);
+    expect(first).toMatchObject({ found: listed.length, checked: listed.length });
+  });
+
   it('spends only the plan\'s listing calls on the daily quota, and a re-run of the day writes nothing twice', async () => {
     const account = tenant.zoom.accountId;
     expect(await callsAt(account, 'GET /metrics/meetings')).toBe(resourceIntensive);
@@ -208,6 +229,42 @@ describe('voice quality on a Business+ account that asks for it', () => {
     // The simulator's QoS is a good network (24 ms, 3 ms jitter, 0.1% loss): a score above 4 of 5.
     for (const cdr of failed) expect(cdr.voiceQuality, cdrKey(cdr)).toBeGreaterThan(4);
     expect(progress).toMatchObject({ status: 'finished', rateVoiceQuality: true, voiceQualityScored: failed.length, heavyCallsUsed: 2 + qosCalls });
+  });
+});
+
+describe('a configured user who is disabled', () => {
+  it('gets no recording_failed CDR: a meeting only they took part in is not ours, one with an enabled user has the enabled user\'s CDR only', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: 0,
+      configure: CONFIGURED.map((index) => ({ index, modality: 'video' as const, individualAudio: false })),
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: true },
+    });
+    const [enabled, , , disabled] = tenant.users;
+    await upsertRecordedUser(world.database.db, tenant.tenantId, { ...disabled!, enabled: false });
+    const [stranger] = tenant.unconfigured.map((u) => u.id);
+    const account = tenant.zoom.accountId;
+    const at = (h: number, m: number) => `${yesterday}T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`;
+    // Not recorded, the disabled user the only configured one: as host, as a participant, alone.
+    const hostedByDisabled = await sim.control.addMeeting(account, { hostId: disabled!.zoomUserId, recorded: false, participants: [{ userId: stranger! }], start_time: at(3, 5), durationMinutes: 20 });
+    const joinedByDisabled = await sim.control.addMeeting(account, { hostId: stranger, recorded: false, participants: [{ userId: disabled!.zoomUserId }], start_time: at(3, 35), durationMinutes: 20 });
+    const alone = await sim.control.addMeeting(account, { hostId: disabled!.zoomUserId, recorded: false, recordingFailed: true, participants: 0, start_time: at(4, 5), durationMinutes: 10 });
+    // Not recorded, an enabled user's meeting the disabled user joined: one CDR, the enabled host's.
+    const mixed = await sim.control.addMeeting(account, { hostId: enabled!.zoomUserId, recorded: false, participants: [{ userId: disabled!.zoomUserId }], start_time: at(4, 35), durationMinutes: 20 });
+    const truth = await sim.control.groundTruth(account);
+
+    const [progress] = await reconcileYesterday(tenant.tenantId, ['meetings']);
+    const enabledIds = tenant.users.filter((u) => u.zoomUserId !== disabled!.zoomUserId).map((u) => u.zoomUserId);
+    const enabledIn = (m: GroundTruthMeeting) => configuredIn(m, tenant).filter((id) => enabledIds.includes(id));
+    const unrecorded = heldOn(truth, yesterday).filter((m) => !m.recorded);
+    const expected = unrecorded.flatMap((m) => enabledIn(m).map((id) => `${m.uuid}|${id}`)).sort();
+    expect(expected).toContain(`${mixed.uuid}|${enabled!.zoomUserId}`);
+    const failed = (await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordingFailed);
+    expect(failed.map(cdrKey).sort()).toEqual(expected);
+    expect(failed.filter((c) => c.recordedUserZoomId === disabled!.zoomUserId)).toEqual([]);
+    expect(progress).toMatchObject({ status: 'finished', failedCdrsWritten: expected.length });
+
+    const outcomes = new Map((await listReconciliationItems(world.database.db, tenant.tenantId, { family: 'meetings', day: yesterday })).map((i) => [i.platformCallId, i.outcome]));
+    expect([hostedByDisabled, joinedByDisabled, alone, mixed].map((m) => outcomes.get(m.uuid))).toEqual(['not_ours', 'not_ours', 'not_ours', 'not_recorded']);
   });
 });
 
