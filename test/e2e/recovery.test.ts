@@ -199,16 +199,30 @@ describe('automatic recovery', () => {
       .where(and(eq(syncStates.tenantId, tenant.tenantId), eq(syncStates.source, 'cloud_recordings')));
     const held: GroundTruthMeeting[] = [];
     for (const hoursAgo of [2.5, 1.5, 0.75]) held.push(await addMeeting(tenant, host, hoursAgo));
+    // Each of their files takes SLOW_MS to download: the gap's recovery (signalled before the
+    // sync lists) examines them while the archive still lacks them, so each is found missing and
+    // archived, by its own ingest or by waiting for the sync's under the same workflow id. Were
+    // the recovery to look at nothing, they would count as already archived. The margin: the
+    // recovery examines within a second of the sync's listing; the first file lands SLOW_MS later.
+    const SLOW_MS = 8_000;
+    const heldFiles = filesOf(expectedArchive(await truthOf(tenant), tenant).filter((m) => held.some((h) => h.uuid === m.meeting.uuid)));
+    expect(heldFiles.map((f) => f.meetingUuid).filter((uuid, i, all) => all.indexOf(uuid) === i).sort()).toEqual(held.map((h) => h.uuid).sort());
+    for (const { file } of heldFiles) await sim.control.setFileFault(tenant.zoom.accountId, file.id, 'slow', SLOW_MS);
+    await sim.control.resetCounters();
 
     await runSync(world, tenant.tenantId);
     const [gap] = (await listRecoveryRequests(world.database.db, tenant.tenantId, { limit: 10 })).filter((r) => r.requestedBy === 'system');
     expect(gap).toMatchObject({ kind: 'timeframe', source: 'cloud_recordings', windowFrom: outageStart });
     expect(gap!.reason).toMatch(/^no sync finished for \d+ minutes$/);
     const done = await waitForRecoveryRequest(world, tenant.tenantId, gap!.id);
+    for (const { file } of heldFiles) await sim.control.setFileFault(tenant.zoom.accountId, file.id, null);
     expect(done.status).toBe('finished');
     const counts = (await recoveryCounts(world.database.db, tenant.tenantId, [gap!.id])).get(gap!.id)!;
-    expect(counts).toMatchObject({ total: 3, failed: 0, notFound: 0, pending: 0, inProgress: 0 });
-    expect(counts.archived + counts.alreadyArchived).toBe(3);
+    expect(counts).toMatchObject({ total: 3, missing: 3, archived: 3, alreadyArchived: 0, failed: 0, notFound: 0, pending: 0, inProgress: 0 });
+    const items = await listRecoveryItems(world.database.db, tenant.tenantId, gap!.id);
+    expect(items.map((i) => [i.meetingUuid, i.state, i.foundMissing]).sort()).toEqual(held.map((h) => [h.uuid, 'archived', true]).sort());
+    // Archived once: each of the gap's files downloaded by one ingest, the sync's or the recovery's.
+    expect((await sim.control.getCounters()).downloads.requests).toBe(heldFiles.length);
     const expected = expectedArchive(await truthOf(tenant), tenant);
     expect(expected.filter((m) => held.some((h) => h.uuid === m.meeting.uuid))).toHaveLength(3);
     await expectStoredExactly(world, tenant.tenantId, filesOf(expected));
