@@ -212,8 +212,12 @@ describe('voice quality on a Business+ account that asks for it', () => {
       configure: CONFIGURED.map((index) => ({ index, modality: 'voice' as const, individualAudio: false })),
       tenant: { archivingEnabled: false, cloudRecordingsEnabled: true, options: { deleteAfterArchive: false, reconciliation: { voiceQuality: true } } },
     });
-    // A large unrecorded meeting: its QoS takes two pages of 10.
+    // A large unrecorded meeting: its QoS takes two pages of 10; and three small ones, so the day
+    // has unrecorded meetings to score whichever tests ran before.
     await sim.control.addMeeting(tenant.zoom.accountId, { hostId: tenant.users[0]!.zoomUserId, recorded: false, participants: 12, start_time: `${yesterday}T23:00:00Z`, durationMinutes: 30 });
+    for (const [i, user] of tenant.users.slice(1).entries()) {
+      await sim.control.addMeeting(tenant.zoom.accountId, { hostId: user.zoomUserId, recorded: false, participants: 2, start_time: `${yesterday}T0${i + 5}:10:00Z`, durationMinutes: 20 });
+    }
     const truth = await sim.control.groundTruth(tenant.zoom.accountId);
     await sim.control.resetCounters();
     const [progress] = await reconcileYesterday(tenant.tenantId, ['meetings']);
