@@ -14,7 +14,8 @@
  * It prints a table and JSON lines: files expected (the simulator's ground truth), stored and
  * SHA-256-exact (bytes read back from S3), lost, duplicated objects and CDRs, recording_failed
  * CDRs against the ground truth, recovery requests and reconciliation days by status, wedged
- * work, wall time. Exit code 1 when anything is lost, duplicated or wedged.
+ * work, wall time. Exit code 1 when anything is lost, duplicated or wedged, or a recording_failed
+ * CDR is missing or extra beyond what the user's deletion explains.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -356,7 +357,10 @@ async function chaosAndCount(run: Run): Promise<number> {
     recordingFailedMissing: cdrs.missingExamples, recordingFailedExtra: cdrs.extraExamples,
   };
   console.log(JSON.stringify(details));
-  return archive.lost > 0 || archive.duplicatedObjects > 0 || cdrs.duplicated > 0 || wedged > 0 ? 1 : 0;
+  // A conversation that should have been reported and was not, or one reported for no reason the
+  // ground truth or the deletion explains, is as much a defect as a lost file.
+  const unexplainedFailed = cdrs.recordingFailedMissing + cdrs.recordingFailedExtra - cdrs.recordingFailedExtraOfDeletedUser;
+  return archive.lost > 0 || archive.duplicatedObjects > 0 || cdrs.duplicated > 0 || wedged > 0 || unexplainedFailed > 0 ? 1 : 0;
 }
 
 const statusLine = (byStatus: Record<string, number>) => Object.entries(byStatus).map(([s, n]) => `${s} ${n}`).join(', ') || 'none';
