@@ -331,6 +331,39 @@ describe('phone reconciliation: every connected call must have a recording (its 
   });
 });
 
+describe('phone reconciliation with a configured user who is disabled', () => {
+  it('writes no recording_failed CDR for them: their own call and one transferred to them get the enabled users\' CDRs only (none: not ours)', async () => {
+    const tenant = await registerTenant(world, sim, {
+      simTenant: 2,
+      configure: CONFIGURED.map((index) => ({ index, modality: 'voice' as const, individualAudio: false, phoneExtension: true })),
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: false, phoneEnabled: true, options: { deleteAfterArchive: false, reconciliation: { phoneCallsExpected: 'all' } } },
+    });
+    const withExtension = tenant.users.filter((u) => u.phoneExtension !== undefined);
+    expect(withExtension.length).toBeGreaterThanOrEqual(2);
+    const [enabled, disabled] = [withExtension[0]!, withExtension.at(-1)!];
+    await upsertRecordedUser(world.database.db, tenant.tenantId, { ...disabled, enabled: false });
+    const account = tenant.zoom.accountId;
+    // Connected, not recorded: the disabled user's own call, and an enabled user's call transferred to them.
+    const own = await sim.control.addPhoneCall(account, { userId: disabled.zoomUserId, recorded: false, result: 'answered', legs: 1, start_time: `${yesterday}T02:00:00Z`, durationSeconds: 120 });
+    const transferred = await sim.control.addPhoneCall(account, { userId: enabled.zoomUserId, recorded: false, result: 'answered', legs: 2, legOwners: [disabled.zoomUserId], start_time: `${yesterday}T02:30:00Z`, durationSeconds: 180 });
+    const [progress] = await reconcileYesterday(tenant.tenantId, ['phone']);
+    expect(progress).toMatchObject({ status: 'finished' });
+
+    // Who of the enabled users was on each call, from the ground truth: its ends and its legs' owners.
+    const enabledIds = tenant.users.filter((u) => u.zoomUserId !== disabled.zoomUserId).map((u) => u.zoomUserId);
+    const enabledOn = (c: GroundTruthCall) => [...new Set([c.caller.user_id, c.callee.user_id, ...c.legs.map((l) => l.owner_user_id)])]
+      .filter((id): id is string => id !== null && enabledIds.includes(id));
+    expect(enabledOn(transferred)).toContain(enabled.zoomUserId);
+    const failed = (await cdrsOf(world, tenant.tenantId)).filter((c) => c.recordingFailed);
+    expect(failed.filter((c) => c.recordedUserZoomId === disabled.zoomUserId)).toEqual([]);
+    const outcomes = new Map((await listReconciliationItems(world.database.db, tenant.tenantId, { family: 'phone', day: yesterday })).map((i) => [i.platformCallId, i.outcome]));
+    for (const call of [own, transferred]) {
+      expect(failed.filter((c) => c.platformCallId === call.call_id).map((c) => c.recordedUserZoomId).sort(), call.call_id).toEqual(enabledOn(call).sort());
+      expect(outcomes.get(call.call_id), call.call_id).toBe(enabledOn(call).length === 0 ? 'not_ours' : 'not_recorded');
+    }
+  });
+});
+
 describe('reconciliation inputs', () => {
   it('refuse a bad day, range, family or tenant at once, naming what is valid', async () => {
     const run = (type: string, input: object) => world.temporal.client.workflow.execute(type, {
