@@ -26,5 +26,12 @@ export default {
   thresholds: { high: 90, low: 85, break: 85 },
   // Two cores, shared with the rest of the machine.
   concurrency: 2,
+  // access-unit.test.ts opens an in-process PGlite per run and a worker's memory grows with each
+  // one; a fresh worker every 20 runs keeps it bounded (mutants run in a worker worn out went
+  // unkilled).
+  maxTestRunnerReuse: 20,
+  // A run shares two cores with the servers of other test runs: a slow start is not a mutant's
+  // endless loop.
+  timeoutMS: 15000,
   tempDirName: '.stryker-tmp',
 };
