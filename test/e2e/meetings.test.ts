@@ -439,17 +439,16 @@ describe('a small tenant (its histories feed the replay test)', () => {
     await expectCdrs(tenant, expected);
 
     // `npx tsx scripts/save-histories.ts <label>` sets SAVE_HISTORIES=<label>: the runs are saved
-    // as new files beside the older ones (never over them), so every saved history keeps replaying.
+    // as new files (never over old ones).
     const label = process.env.SAVE_HISTORIES;
     if (label) {
       const withFiles = expected.find((m) => m.files.length > 0)!;
-      const histories = {
-        'tenant-sync': await world.temporal.client.workflow.getHandle(syncId).fetchHistory(),
-        'ingest-meeting': await world.temporal.client.workflow.getHandle(meetingWorkflowId(tenant.tenantId, withFiles.meeting.uuid)).fetchHistory(),
-      };
+      const runs = { 'tenant-sync': syncId, 'ingest-meeting': meetingWorkflowId(tenant.tenantId, withFiles.meeting.uuid) };
       const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
       mkdirSync(dir, { recursive: true });
-      for (const [name, history] of Object.entries(histories)) writeFileSync(`${dir}${name}.${label}.json`, historyToSavedJson(history), { flag: 'wx' });
+      for (const [name, id] of Object.entries(runs)) {
+        writeFileSync(`${dir}${name}.${label}.json`, historyToSavedJson(id, await world.temporal.client.workflow.getHandle(id).fetchHistory()), { flag: 'wx' });
+      }
     }
   });
 });

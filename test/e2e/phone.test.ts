@@ -182,12 +182,11 @@ describe('Zoom Phone archiving (its histories feed the replay test)', () => {
     // `npx tsx scripts/save-histories.ts <label>` saves these runs for the replay test (new files, never over old ones).
     const label = process.env.SAVE_HISTORIES;
     if (label) {
-      const histories = {
-        'phone-sync': await world.temporal.client.workflow.getHandle(syncId).fetchHistory(),
-        'ingest-phone-call': await world.temporal.client.workflow.getHandle(phoneCallWorkflowId(tenant.tenantId, named.transfer!.call_id)).fetchHistory(),
-      };
+      const runs = { 'phone-sync': syncId, 'ingest-phone-call': phoneCallWorkflowId(tenant.tenantId, named.transfer!.call_id) };
       const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
-      for (const [name, history] of Object.entries(histories)) writeFileSync(`${dir}${name}.${label}.json`, historyToSavedJson(history), { flag: 'wx' });
+      for (const [name, id] of Object.entries(runs)) {
+        writeFileSync(`${dir}${name}.${label}.json`, historyToSavedJson(id, await world.temporal.client.workflow.getHandle(id).fetchHistory()), { flag: 'wx' });
+      }
     }
   });
 

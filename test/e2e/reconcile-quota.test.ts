@@ -175,7 +175,7 @@ describe('reconciliation within the daily quota (its histories feed the replay t
     if (process.env.SAVE_HISTORIES) {
       const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
       const history = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
-      writeFileSync(`${dir}reconcile.quota-sleep.${process.env.SAVE_HISTORIES}.json`, historyToSavedJson(history), { flag: 'wx' });
+      writeFileSync(`${dir}reconcile.quota-sleep.${process.env.SAVE_HISTORIES}.json`, historyToSavedJson(handle.workflowId, history), { flag: 'wx' });
     }
     expect(fired).toHaveLength(1);
     expect(fired[0]).toBeGreaterThanOrEqual(nextMidnight);

@@ -62,7 +62,7 @@ async function saveHistories(kind: string, workflowIds: string[]): Promise<void>
   const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
   for (const id of workflowIds) {
     const name = id.startsWith('reconcile-days:') ? 'reconcile-days' : 'reconcile';
-    writeFileSync(`${dir}${name}.${kind}.${label}.json`, historyToSavedJson(await world.temporal.client.workflow.getHandle(id).fetchHistory()), { flag: 'wx' });
+    writeFileSync(`${dir}${name}.${kind}.${label}.json`, historyToSavedJson(id, await world.temporal.client.workflow.getHandle(id).fetchHistory()), { flag: 'wx' });
   }
 }
 

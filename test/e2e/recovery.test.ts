@@ -169,8 +169,8 @@ describe('recovery of the meetings listed in a CSV dropped in the tenant\'s fold
     if (label) {
       const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
       const client = world.temporal.client.workflow;
-      writeFileSync(`${dir}recovery.${label}.json`, historyToSavedJson(await client.getHandle(recoveryWorkflowId(tenant.tenantId)).fetchHistory()), { flag: 'wx' });
-      writeFileSync(`${dir}csv-intake.${label}.json`, historyToSavedJson(await client.getHandle(intakeId).fetchHistory()), { flag: 'wx' });
+      writeFileSync(`${dir}recovery.${label}.json`, historyToSavedJson(recoveryWorkflowId(tenant.tenantId), await client.getHandle(recoveryWorkflowId(tenant.tenantId)).fetchHistory()), { flag: 'wx' });
+      writeFileSync(`${dir}csv-intake.${label}.json`, historyToSavedJson(intakeId, await client.getHandle(intakeId).fetchHistory()), { flag: 'wx' });
     }
   });
 

@@ -23,17 +23,15 @@ const saved = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
 describe('saved workflow histories', () => {
   it('include a run of every workflow the worker runs', () => {
     const types = saved.map((name) => {
-      const history = historyFromSavedJson(readFileSync(`${dir}${name}`, 'utf8'));
+      const { history } = historyFromSavedJson(readFileSync(`${dir}${name}`, 'utf8'));
       return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     });
     expect(new Set(types)).toEqual(new Set(['tenantSync', 'ingestMeeting', 'phoneSync', 'ingestPhoneCall', 'reconcile', 'reconcileDays', 'recovery', 'csvIntake']));
   });
 
   it('replay against the current workflow code without non-determinism', async () => {
-    const histories = saved.map((name) => ({
-      workflowId: `replay-${name.replace(/\.json$/, '')}`,
-      history: historyFromSavedJson(readFileSync(`${dir}${name}`, 'utf8')),
-    }));
+    // Each run replays under its own workflow ID: the code takes the path it took then.
+    const histories = saved.map((name) => historyFromSavedJson(readFileSync(`${dir}${name}`, 'utf8')));
     const results = Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories);
     const replayed: string[] = [];
     for await (const result of results) {
@@ -47,12 +45,12 @@ describe('saved workflow histories', () => {
     // The saved tenantSync with its first two different activities swapped, as if the code had
     // reordered them: the replay must refuse it, or the test above proves nothing.
     const name = saved.find((n) => n.startsWith('tenant-sync.'))!;
-    const history = historyFromSavedJson(readFileSync(`${dir}${name}`, 'utf8'));
+    const { workflowId, history } = historyFromSavedJson(readFileSync(`${dir}${name}`, 'utf8'));
     const scheduled = history.events.map((e) => e.activityTaskScheduledEventAttributes?.activityType).filter((t) => t != null);
     const first = scheduled[0]!;
     const other = scheduled.find((t) => t.name !== first.name)!;
     [first.name, other.name] = [other.name, first.name];
-    const results = Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, [{ workflowId: 'replay-reordered', history }]);
+    const results = Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, [{ workflowId, history }]);
     const errors: unknown[] = [];
     for await (const result of results) errors.push(result.error);
     expect(errors).toHaveLength(1);
