@@ -128,5 +128,7 @@ describe('voice quality from Zoom\'s QoS', () => {
     // 0 ms, 0%: R 92.95, MOS 4.40; 400 ms, 5%: effective 410, R 51.7, MOS 2.66; their mean 3.53.
     expect(score).toBe(3.53);
     expect(participantVoiceQuality({ user_qos: [{ video_input: metric('10 ms', '0%') }] })).toBeUndefined();
+    // Jitter read from the sample too: 100 ms with 40 ms jitter is the 4.24 above, not 0 ms jitter's 4.35 (R 90.45).
+    expect(participantVoiceQuality({ user_qos: [{ audio_input: { latency: '100 ms', jitter: '40 ms', avg_loss: '0%' } }] })).toBe(4.24);
   });
 });
