@@ -11,6 +11,7 @@ import { phoneCallWorkflowId } from '../../src/workflows/ids.js';
 import { signWebhook } from '../../src/zoom/webhooks.js';
 import { s3ObjectSha256 } from '../harness/stored-bytes.js';
 import { historyToSavedJson } from '../replay/saved-history.js';
+import { upsertRecordedUser } from '../../src/db/queries/recorded-users.js';
 import { bucketKeys, cdrsOf, E2E_LOCATION, mediaFilesOf, registerTenant, runPhoneSync, startE2eWorld, type E2eTenant, type E2eWorld } from './helpers.js';
 
 // Zoom Phone end to end: the phone sync lists the account's call recordings, one ingestPhoneCall
@@ -297,5 +298,33 @@ describe('Zoom Phone archiving (its histories feed the replay test)', () => {
     expect(forged.status).toBe(401);
     expect((await mediaFilesOf(world, tenant.tenantId)).filter((r) => r.platformCallId === forgedCall)).toEqual([]);
     await expect(world.temporal.client.workflow.getHandle(phoneCallWorkflowId(tenant.tenantId, forgedCall)).describe()).rejects.toThrow();
+  });
+});
+
+describe('a configured phone user who is disabled', () => {
+  it('has none of their recordings archived and no CDR, while the enabled users\' are archived as usual', async () => {
+    // The same Zoom account as another tenant, user 1 disabled there.
+    const other = await registerTenant(world, sim, {
+      simTenant: 0,
+      configure: [0, 1, 2, 3].map((index) => ({ index, modality: 'voice' as const, individualAudio: false, phoneExtension: true })),
+      tenant: { archivingEnabled: false, cloudRecordingsEnabled: false, phoneEnabled: true, internalNumberPatterns: INTERNAL_PATTERNS },
+    });
+    const [disabled, ...enabled] = [other.users[1]!, other.users[0]!, other.users[2]!, other.users[3]!];
+    await upsertRecordedUser(world.database.db, other.tenantId, { ...disabled, enabled: false });
+    await runPhoneSync(world, other.tenantId);
+
+    const truth = await sim.control.groundTruth(other.zoom.accountId);
+    const now = Date.parse(truth.now);
+    const servable = (leg: Leg) => leg.recording !== null && leg.recording.file.deletion === 'none' && leg.recording.file.fault === null && Date.parse(leg.recording.ready_at) <= now;
+    const legsOf = (ids: Set<string>) => truth.calls.flatMap((call) => call.legs.filter((leg) => servable(leg) && ids.has(leg.owner_user_id ?? '')));
+    expect(legsOf(new Set([disabled.zoomUserId])).length).toBeGreaterThan(0);
+    const expected = legsOf(new Set(enabled.map((u) => u.zoomUserId)));
+    const stored = (await mediaFilesOf(world, other.tenantId)).filter((r) => r.state === 'stored');
+    expect(stored.map((r) => r.zoomFileId).sort()).toEqual(expected.map((leg) => leg.recording!.id).sort());
+    for (const leg of expected) {
+      const row = stored.find((r) => r.zoomFileId === leg.recording!.id)!;
+      expect(await s3ObjectSha256(world.bucket.client, world.bucket.bucket, row.storageKey)).toEqual({ sha256: leg.recording!.file.sha256, size: leg.recording!.file.file_size });
+    }
+    expect((await cdrsOf(world, other.tenantId)).filter((c) => c.recordedUserZoomId === disabled.zoomUserId)).toEqual([]);
   });
 });
