@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
+      'test/reconciliation/archived.test.ts',
       'test/reconciliation/plan.test.ts',
       'test/storage/digest.test.ts',
       'test/recovery/meeting-csv.test.ts',
