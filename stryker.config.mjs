@@ -10,9 +10,9 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts' },
   // Each mutant runs only the tests that reach its code.
   coverageAnalysis: 'perTest',
-  // Reconciliation's failed-cdrs.ts is covered by its e2e tests only, for now.
   mutate: [
     'src/reconciliation/archived.ts',
+    'src/reconciliation/failed-cdrs.ts',
     'src/reconciliation/meeting-plan.ts',
     'src/reconciliation/voice-quality.ts',
     'src/storage/digest.ts',

@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     include: [
       'test/reconciliation/archived.test.ts',
+      'test/reconciliation/failed-cdrs.test.ts',
       'test/reconciliation/plan.test.ts',
       'test/storage/digest.test.ts',
       'test/recovery/meeting-csv.test.ts',
