@@ -74,6 +74,29 @@ export async function listingOneUser<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Zoom's lasting "no" about one user (deleted, not in the account): asking again will not help. */
+export function isLastingUserRefusal(err: unknown): boolean {
+  return isUserScopedFailure(err) && !(err as { retryable?: boolean }).retryable;
+}
+
+/** The users Zoom refused in one listing: every one counted, the first few named with Zoom's answer. */
+class RefusedUsers {
+  count = 0;
+  readonly named: UserListingError[] = [];
+
+  /** Counts the user; returns Zoom's answer as it is recorded (cut short). */
+  add(zoomUserId: string, err: unknown): string {
+    const error = (err as Error).message.slice(0, USER_ERROR_CHARS);
+    this.count += 1;
+    if (this.named.length < USER_ERRORS_REPORTED) this.named.push({ zoomUserId, error });
+    return error;
+  }
+
+  result(listed: number): ListMeetingsResult {
+    return { listed, usersNotListed: this.count, userErrors: this.named };
+  }
+}
+
 /** Users Zoom refused, for a status line: `u1: Zoom's answer; u2: ...; and 3 more`. */
 export function describeUsersNotListed({ usersNotListed, userErrors }: Pick<ListMeetingsResult, 'usersNotListed' | 'userErrors'>): string {
   return userErrors.map((u) => `${u.zoomUserId}: ${u.error}`).join('; ')
@@ -145,8 +168,7 @@ export async function listCloudRecordings(ctx: ListingContext): Promise<ListMeet
   // A retried attempt: users whose listing already reached this sync's end are done.
   const todo = users.filter((u) => (states.get(u.zoomUserId)?.listedUntil ?? 0) < to);
   const writer = new ListingWriter(db, tenantId, source, to);
-  const userErrors: UserListingError[] = [];
-  let usersNotListed = 0;
+  const refused = new RefusedUsers();
   let usersDone = users.length - todo.length;
   let next = 0;
   let stop: unknown;
@@ -166,10 +188,7 @@ export async function listCloudRecordings(ctx: ListingContext): Promise<ListMeet
           stop ??= err;
           return;
         }
-        const error = (err as Error).message.slice(0, USER_ERROR_CHARS);
-        usersNotListed += 1;
-        if (userErrors.length < USER_ERRORS_REPORTED) userErrors.push({ zoomUserId: user.zoomUserId, error });
-        await markUserListingFailed(db, tenantId, source, user.zoomUserId, error);
+        await markUserListingFailed(db, tenantId, source, user.zoomUserId, refused.add(user.zoomUserId, err));
       }
       usersDone += 1;
       heartbeat({ usersDone, usersTotal: users.length } satisfies ListingProgress);
@@ -179,7 +198,7 @@ export async function listCloudRecordings(ctx: ListingContext): Promise<ListMeet
   // What was listed before a failure is kept: the retry starts after it.
   await writer.flush();
   if (stop !== undefined) throw stop;
-  return { listed: writer.written, usersNotListed, userErrors };
+  return refused.result(writer.written);
 }
 
 async function listUser(zoom: ZoomClient, tenantId: string, user: RecordedUser, from: Date, until: Date): Promise<ListedMeeting[]> {
@@ -219,8 +238,7 @@ export function isArchiveOfConfiguredUser(meeting: ArchiveMeeting, configured: C
 export async function listMeetingWindow(ctx: Omit<ListingContext, 'lookbackStart'>, source: MeetingSource): Promise<ListMeetingsResult> {
   const { db, zoom, tenantId, users, from, to } = ctx;
   const writer = new ListingWriter(db, tenantId, source, to);
-  const userErrors: UserListingError[] = [];
-  let usersNotListed = 0;
+  const refused = new RefusedUsers();
   if (source === 'archiving') {
     const configured = configuredUsersOf(users);
     for (const window of timeWindows(from, to, { maxMs: ARCHIVE_WINDOW_MS })) {
@@ -235,9 +253,8 @@ export async function listMeetingWindow(ctx: Omit<ListingContext, 'lookbackStart
       try {
         meetings = await listingOneUser(() => listUser(zoom, tenantId, user, from, to));
       } catch (err) {
-        if (!isUserScopedFailure(err) || (err as { retryable?: boolean }).retryable) throw err;
-        usersNotListed += 1;
-        if (userErrors.length < USER_ERRORS_REPORTED) userErrors.push({ zoomUserId: user.zoomUserId, error: (err as Error).message.slice(0, USER_ERROR_CHARS) });
+        if (!isLastingUserRefusal(err)) throw err;
+        refused.add(user.zoomUserId, err);
         continue;
       }
       // Zoom quirk: cloud recordings are listed by whole days; meetings outside the frame are dropped.
@@ -249,7 +266,7 @@ export async function listMeetingWindow(ctx: Omit<ListingContext, 'lookbackStart
     }
   }
   await writer.flush();
-  return { listed: writer.written, usersNotListed, userErrors };
+  return refused.result(writer.written);
 }
 
 /**

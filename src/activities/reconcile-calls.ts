@@ -15,7 +15,7 @@ import { REASONS, failedCallCdr } from '../reconciliation/failed-cdrs.js';
 import type { ReconcileKey, ReconcileStep } from '../reconciliation/types.js';
 import type { CallHistory, ZoomClient } from '../zoom/index.js';
 import type { ActivityDeps } from './deps.js';
-import { isUserScopedFailure } from './meeting-listing.js';
+import { isLastingUserRefusal } from './meeting-listing.js';
 import { progressOf, reconcileStep, reportNotRecorded, requireRun, runKey, settleByArchive, walkListingInto } from './reconciliation.js';
 
 // Zoom Phone reconciliation. Before the walk, the workflow lists the day's recordings again
@@ -102,7 +102,7 @@ async function checkCall(deps: ActivityDeps, zoom: ZoomClient, tenant: Tenant, k
     } catch (err) {
       // Zoom's "no" about this one call (a 4xx) costs the call its legs, not the day its check:
       // its ends are still checked, and the reason says so. A transient error retries the step.
-      if (!isUserScopedFailure(err) || (err as { retryable?: boolean }).retryable) throw err;
+      if (!isLastingUserRefusal(err)) throw err;
       refusals.push((err as Error).message);
     }
   }

@@ -165,9 +165,10 @@ export async function walkingOneUser(deps: ActivityDeps, key: ReconcileKey, zoom
 export async function settleByArchive(deps: ActivityDeps, key: ReconcileKey, tenant: Tenant, items: ReconciliationItem[]): Promise<{ item: ReconciliationItem; reported?: string }[]> {
   const evidence = await archiveEvidence(deps.db, key.tenantId, items.map((i) => i.platformCallId));
   const retryHours = tenant.options.fileRetryHours ?? DEFAULT_FILE_RETRY_HOURS;
+  const now = new Date();
   const left: { item: ReconciliationItem; reported?: string }[] = [];
   for (const item of items) {
-    const verdict = archiveVerdict(evidence.get(item.platformCallId), retryHours, new Date());
+    const verdict = archiveVerdict(evidence.get(item.platformCallId), retryHours, now);
     if (verdict?.outcome === 'archived') await setItemOutcome(deps.db, key.tenantId, runKey(key), item.platformCallId, { outcome: 'archived' });
     else if (verdict?.outcome === 'skipped') await setItemOutcome(deps.db, key.tenantId, runKey(key), item.platformCallId, { outcome: 'skipped', reason: verdict.reason });
     else left.push({ item, ...(verdict ? { reported: verdict.reason } : {}) });
