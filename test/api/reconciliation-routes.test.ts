@@ -1,12 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer } from '../../src/api/server.js';
 import { startSimulator, type GroundTruth, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
 import type { ReconcileDaysResult } from '../../src/workflows/reconcile-days.js';
 import { meetingWorkflowId } from '../../src/workflows/ids.js';
-import { registerTenant, startE2eWorld, type E2eTenant, type E2eWorld } from '../e2e/helpers.js';
+import { registerTenant, startE2eWorld, startSupportApi, type E2eTenant, type E2eWorld } from '../e2e/helpers.js';
 
 // The reconciliation routes' behaviour on the real server, with a worker running the product's
 // workflows on the Temporal dev server, PostgreSQL, and the Zoom simulator over HTTP: a range
@@ -35,9 +33,7 @@ beforeAll(async () => {
     seed: 2323, now: NOW, freezeClock: true,
     tenants: [{ plan: 'business', users: 4, inactiveUsers: 0, days: 2, meetingsPerDay: 0, phoneCallsPerDay: 0, mediaScale: 0.01, processingShare: 0, externalHostShare: 0, transcriptShare: 0, chatShare: 0, timelineShare: 0 }],
   });
-  api = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [TOKEN] });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api`;
+  ({ app: api, url: apiUrl } = await startSupportApi(world, [TOKEN]));
 
   tenant = await registerTenant(world, sim, {
     simTenant: 0,

@@ -1,13 +1,11 @@
-import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer } from '../../src/api/server.js';
 import { listRecoveryRequests } from '../../src/db/queries/recovery.js';
 import { startSimulator, type GroundTruthMeeting, type RunningSimulator } from '../../src/simulator/index.js';
 import { recoveryWorkflowId } from '../../src/workflows/ids.js';
 import {
-  expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, runSync, startE2eWorld, waitForRecoveryRequest,
+  expectedArchive, expectStoredExactly, filesOf, mediaFilesOf, registerTenant, runSync, startE2eWorld, startSupportApi, waitForRecoveryRequest,
   type E2eTenant, type E2eWorld,
 } from '../e2e/helpers.js';
 
@@ -32,9 +30,7 @@ let apiUrl: string;
 beforeAll(async () => {
   world = await startE2eWorld('api-recovery-routes');
   sim = await startSimulator({ seed: 3131, now: NOW, freezeClock: true, tenants: [{ ...QUIET, users: 4, inactiveUsers: 0, days: 1 }] });
-  api = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [TOKEN] });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api`;
+  ({ app: api, url: apiUrl } = await startSupportApi(world, [TOKEN]));
 }, 120_000);
 
 afterEach(async () => {

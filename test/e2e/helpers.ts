@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { createApiServer } from '../../src/api/server.js';
 import { createActivities } from '../../src/activities/index.js';
 import { createZoomClients, type ZoomClients } from '../../src/activities/zoom-clients.js';
 import { openDatabase, type OpenDatabase } from '../../src/db/client.js';
@@ -242,4 +245,11 @@ export async function waitForRecoveryRequest(world: E2eWorld, tenantId: string, 
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** The support API on the world's database and Temporal (its worker behind it), listening on loopback; `url` ends in /api. */
+export async function startSupportApi(world: E2eWorld, apiTokens: string[]): Promise<{ app: FastifyInstance; url: string }> {
+  const app = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api` };
 }

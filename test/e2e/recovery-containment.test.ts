@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CsvIntakeResult } from '../../src/activities/csv-intake.js';
-import { createApiServer } from '../../src/api/server.js';
 import { getRecoveryRequest, listRecoveryRequests, recoveryCounts } from '../../src/db/queries/recovery.js';
 import { listUserListingStates } from '../../src/db/queries/user-listing-states.js';
 import { signalRecovery } from '../../src/recovery/submit.js';
@@ -14,7 +12,7 @@ import { startSimulator, type GroundTruthMeeting, type RunningSimulator } from '
 import { csvIntakeScheduleId, recoveryWorkflowId } from '../../src/workflows/ids.js';
 import type { RecoveryInput } from '../../src/workflows/recovery.js';
 import {
-  expectedArchive, expectStoredExactly, filesOf, registerTenant, startE2eWorld, waitForRecoveryRequest, type E2eTenant, type E2eWorld,
+  expectedArchive, expectStoredExactly, filesOf, registerTenant, startE2eWorld, startSupportApi, waitForRecoveryRequest, type E2eTenant, type E2eWorld,
 } from './helpers.js';
 
 // The recovery never fails as a whole for one request: a request that cannot be done ends failed
@@ -39,9 +37,7 @@ let apiUrl: string;
 beforeAll(async () => {
   world = await startE2eWorld('e2e-recovery-containment');
   sim = await startSimulator({ seed: 2222, now: NOW, freezeClock: true, tenants: [{ ...QUIET, users: 3, inactiveUsers: 0, days: 1 }] });
-  api = createApiServer({ db: world.database.db, secrets: world.secrets, temporal: { client: world.temporal.client, taskQueue: world.temporal.taskQueue }, apiTokens: [TOKEN] });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api`;
+  ({ app: api, url: apiUrl } = await startSupportApi(world, [TOKEN]));
 });
 
 afterEach(async () => {
